@@ -1,0 +1,32 @@
+# The README's commands. Each installs what is missing (scripts/ensure-deps) first.
+SWIFT ?= swift
+BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
+
+.PHONY: demo test soak build lint deps clean
+
+## demo: build erpmes and run the demo on a private throwaway PostgreSQL cluster
+demo: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product erpmes
+	scripts/pg-sandbox run -- $$($(SWIFT) build --show-bin-path)/erpmes demo
+
+## test: the whole test suite against a throwaway PostgreSQL 15 (what CI runs)
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	scripts/pg-sandbox run -- $(SWIFT) test --skip-build
+
+## soak: the issues' full-scale numbers (long); prints the figures closing notes report
+soak: deps
+	$(SWIFT) build --build-tests -c release
+	ERPMES_SOAK=1 scripts/pg-sandbox run -- $(SWIFT) test -c release --skip-build
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+deps:
+	scripts/ensure-deps
+
+clean:
+	rm -rf .build
