@@ -97,11 +97,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "ErpmesMigrateTests",
-            dependencies: ["ErpmesMigrate", "ErpmesTestSupport", "LibPQ"],
-            swiftSettings: swiftSettings
-        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,7 +65,10 @@ public actor TestCluster {
     public func adminConnection() async throws -> PQConnection {
         if let admin = self.admin, await admin.isOpen { return admin }
         let connection = try await PQConnection.connect(
-            ConnectionConfiguration(conninfo: Secret(try self.conninfo(database: "postgres")), applicationName: "erpmes-tests"),
+            ConnectionConfiguration(
+                conninfo: Secret(try self.conninfo(database: "postgres")),
+                applicationName: "erpmes-tests"
+            ),
             logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         self.admin = connection
@@ -86,7 +89,10 @@ public actor TestCluster {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw PQError(code: .connectionFailed, message: "scripts/pg-sandbox start failed; run the tests with `make test`")
+            throw PQError(
+                code: .connectionFailed,
+                message: "scripts/pg-sandbox start failed; run the tests with `make test`"
+            )
         }
         sandboxCleanup = "/bin/bash '\(script)' stop '\(directory)'"
         atexit {
@@ -96,7 +102,9 @@ public actor TestCluster {
         var values: [String: String] = [:]
         for line in env.split(separator: "\n") where line.hasPrefix("export ") {
             let pair = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { values[String(pair[0])] = String(pair[1]).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
+            if pair.count == 2 {
+                values[String(pair[0])] = String(pair[1]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+            }
         }
         guard let host = values["ERPMES_TEST_HOST"], let port = values["ERPMES_TEST_PORT"].flatMap(Int.init) else {
             throw PQError(code: .connectionFailed, message: "pg-sandbox wrote no endpoint to \(directory)/env")

@@ -29,7 +29,10 @@ public struct TestDatabase: Sendable {
         logger: Logger = Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> PQConnection {
         try await PQConnection.connect(
-            ConnectionConfiguration(conninfo: Secret(try await self.conninfo(user: user)), applicationName: applicationName),
+            ConnectionConfiguration(
+                conninfo: Secret(try await self.conninfo(user: user)),
+                applicationName: applicationName
+            ),
             logger: logger
         )
     }

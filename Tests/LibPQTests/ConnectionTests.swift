@@ -1,9 +1,9 @@
-import Synchronization
 import ErpmesTestSupport
 import Foundation
 import InMemoryLogging
 import LibPQ
 import Logging
+import Synchronization
 import Testing
 
 @Suite struct ConnectionTests {
@@ -38,7 +38,10 @@ import Testing
         let database = try TestDatabase.require().name
         let socket = endpoint.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let uri = "postgresql://postgres@/\(database)?host=\(socket)&port=\(endpoint.port)&sslmode=disable"
-        let connection = try await PQConnection.connect(ConnectionConfiguration(conninfo: Secret(uri)), logger: Logger(label: "test"))
+        let connection = try await PQConnection.connect(
+            ConnectionConfiguration(conninfo: Secret(uri)),
+            logger: Logger(label: "test")
+        )
         #expect(try await connection.query("SELECT current_database()").first?[0] == database)
     }
 
@@ -65,7 +68,11 @@ import Testing
         #expect(handler.entries.allSatisfy { !"\($0.message) \($0.metadata)".contains("s3cretWrong") })
 
         let right = try await PQConnection.connect(
-            ConnectionConfiguration(conninfo: Secret("host=127.0.0.1 port=\(endpoint.port) dbname=\(database) user=\(role) password=right-one")),
+            ConnectionConfiguration(
+                conninfo: Secret(
+                    "host=127.0.0.1 port=\(endpoint.port) dbname=\(database) user=\(role) password=right-one"
+                )
+            ),
             logger: logger
         )
         #expect(try await right.query("SELECT current_user").first?[0] == role)
@@ -125,7 +132,10 @@ import Testing
         logger.logLevel = .info
         let collected = NoticeCollector()
         let connection = try await PQConnection.connect(
-            ConnectionConfiguration(conninfo: Secret(try await TestDatabase.conninfo()), onNotice: { collected.add($0) }),
+            ConnectionConfiguration(
+                conninfo: Secret(try await TestDatabase.conninfo()),
+                onNotice: { collected.add($0) }
+            ),
             logger: logger
         )
         try await connection.query("DO $$ BEGIN RAISE NOTICE 'hello %', 42; RAISE WARNING 'careful'; END $$")

@@ -8,7 +8,9 @@ import Testing
     func copyHundredThousand() async throws {
         let connection = try await TestDatabase.connect()
         try await connection.query("CREATE TABLE q (id bigint PRIMARY KEY, key jsonb NOT NULL, note text)")
-        let rows = (1...100_000).map { [String($0), #"{"id": \#($0)}"#, $0 % 10 == 0 ? nil : "n\t\($0)\\"] as [String?] }
+        let rows = (1...100_000).map {
+            [String($0), #"{"id": \#($0)}"#, $0 % 10 == 0 ? nil : "n\t\($0)\\"] as [String?]
+        }
         let loaded = try await connection.copyIn("COPY q (id, key, note) FROM STDIN", rows: rows)
         #expect(loaded == 100_000)
         let summary = try #require(
@@ -27,7 +29,9 @@ import Testing
     func copyEscapes() async throws {
         let connection = try await TestDatabase.connect()
         try await connection.query("CREATE TABLE t (a text, b text)")
-        let values: [[String?]] = [["tab\there", "new\nline"], ["back\\slash", "cr\rx"], ["\\N", nil], ["Grüße 工場", ""]]
+        let values: [[String?]] = [
+            ["tab\there", "new\nline"], ["back\\slash", "cr\rx"], ["\\N", nil], ["Grüße 工場", ""],
+        ]
         try await connection.copyIn("COPY t FROM STDIN", rows: values)
         let back = try await connection.query("SELECT a, b FROM t ORDER BY ctid").map { [$0["a"], $0["b"]] }
         #expect(back == values)

@@ -6,7 +6,9 @@ import Testing
     @Test("a syntax error carries SQLSTATE 42601, its position and the statement", .freshDatabase)
     func syntaxError() async throws {
         let connection = try await TestDatabase.connect()
-        let error = try await #require(throws: PQError.self) { try await connection.query("SELECT 1 FROM WHERE x = $1", [5]) }
+        let error = try await #require(throws: PQError.self) {
+            try await connection.query("SELECT 1 FROM WHERE x = $1", [5])
+        }
         #expect(error.code == .server)
         #expect(error.sqlState == .syntaxError)
         #expect(error.severity == "ERROR")

@@ -35,7 +35,9 @@ import Testing
             return try await tx.query("SELECT txid_current_if_assigned() IS NOT NULL AS wrote").first?["wrote"]
         }
         #expect(committed == "t")
-        #expect(try await connection.query("SELECT array_agg(id) AS ids FROM t").first?.decode("ids", as: [Int].self) == [2])
+        #expect(
+            try await connection.query("SELECT array_agg(id) AS ids FROM t").first?.decode("ids", as: [Int].self) == [2]
+        )
     }
 
     @Test("a failed savepoint rolls back only its own work", .freshDatabase)

@@ -37,7 +37,9 @@ import Testing
     func numerics() async throws {
         let c = try await TestDatabase.connect()
         let largest = PQNumeric("9999999999999999999999999999.9999999999")
-        #expect(try await self.roundTrip(c, largest, as: "numeric(38,10)").text == "9999999999999999999999999999.9999999999")
+        #expect(
+            try await self.roundTrip(c, largest, as: "numeric(38,10)").text == "9999999999999999999999999999.9999999999"
+        )
         let smallest = PQNumeric("-9999999999999999999999999999.9999999999")
         #expect(try await self.roundTrip(c, smallest, as: "numeric(38,10)") == smallest)
         #expect(try await self.roundTrip(c, PQNumeric("0.0000000001"), as: "numeric(38,10)").text == "0.0000000001")
@@ -83,7 +85,9 @@ import Testing
         let c = try await TestDatabase.connect()
         let day = PQDate(year: 2024, month: 2, day: 29)
         #expect(try await self.roundTrip(c, day, as: "date") == day)
-        #expect(try await self.roundTrip(c, PQDate(year: -43, month: 3, day: 15), as: "date").description == "0044-03-15 BC")
+        #expect(
+            try await self.roundTrip(c, PQDate(year: -43, month: 3, day: 15), as: "date").description == "0044-03-15 BC"
+        )
         #expect(try await self.roundTrip(c, PQDate.infinity, as: "date") == .infinity)
         #expect(try await self.roundTrip(c, PQDate.negativeInfinity, as: "date") == .negativeInfinity)
 
@@ -93,10 +97,22 @@ import Testing
 
         // timestamptz: an instant; an offset in the input is applied, output is UTC.
         let row = try #require(
-            try await c.query("SELECT '2024-03-31 03:30:00.5+02'::timestamptz AS t, $1::timestamptz AS u", [Date(timeIntervalSince1970: 1_700_000_000.25)]).first
+            try await c.query(
+                "SELECT '2024-03-31 03:30:00.5+02'::timestamptz AS t, $1::timestamptz AS u",
+                [Date(timeIntervalSince1970: 1_700_000_000.25)]
+            ).first
         )
         #expect(row["t"] == "2024-03-31 01:30:00.5+00")
-        #expect(try row.decode("t", as: PQTimestamp.self) == PQTimestamp(date: PQDate(year: 2024, month: 3, day: 31), hour: 1, minute: 30, second: 0, microsecond: 500_000))
+        #expect(
+            try row.decode("t", as: PQTimestamp.self)
+                == PQTimestamp(
+                    date: PQDate(year: 2024, month: 3, day: 31),
+                    hour: 1,
+                    minute: 30,
+                    second: 0,
+                    microsecond: 500_000
+                )
+        )
         #expect(try row.decode("u", as: Date.self) == Date(timeIntervalSince1970: 1_700_000_000.25))
         // A naive timestamp read as Date is taken as UTC (the ERP convention).
         let naive = try #require(try await c.query("SELECT '1970-01-02 00:00:01'::timestamp AS t").first)
@@ -109,7 +125,10 @@ import Testing
 
     @Test("jsonb and json round-trip and decode into Swift types", .freshDatabase)
     func json() async throws {
-        struct Key: Codable, Equatable { var id: Int; var name: String }
+        struct Key: Codable, Equatable {
+            var id: Int
+            var name: String
+        }
         let c = try await TestDatabase.connect()
         let value = try PQJSON(encoding: Key(id: 42, name: "WH/MO/00012"))
         let back = try await self.roundTrip(c, value, as: "jsonb")
@@ -145,7 +164,11 @@ import Testing
         #expect(try await self.roundTrip(c, days, as: "date[]") == days)
         let stamps = [PQTimestamp(date: PQDate(year: 2024, month: 1, day: 1), hour: 12, microsecond: 1)]
         #expect(try await self.roundTrip(c, stamps, as: "timestamp[]") == stamps)
-        #expect(try await self.roundTrip(c, [Date(timeIntervalSince1970: 0)], as: "timestamptz[]") == [Date(timeIntervalSince1970: 0)])
+        #expect(
+            try await self.roundTrip(c, [Date(timeIntervalSince1970: 0)], as: "timestamptz[]") == [
+                Date(timeIntervalSince1970: 0)
+            ]
+        )
         let docs = [PQJSON(text: #"{"a": "b,c"}"#), PQJSON(text: "[]")]
         #expect(try await self.roundTrip(c, docs, as: "jsonb[]") == docs)
         let blobs = [Data([0, 1]), Data([255])]
@@ -153,7 +176,9 @@ import Testing
         let ids = [UUID(), UUID()]
         #expect(try await self.roundTrip(c, ids, as: "uuid[]") == ids)
         // Multi-dimensional arrays and explicit lower bounds decode as nested values.
-        let row = try #require(try await c.query("SELECT $1::int[] AS m, '[0:1]={5,6}'::int[] AS b", [[[1, 2], [3, 4]]]).first)
+        let row = try #require(
+            try await c.query("SELECT $1::int[] AS m, '[0:1]={5,6}'::int[] AS b", [[[1, 2], [3, 4]]]).first
+        )
         #expect(try row.value("m") == .array([.array([.int(1), .int(2)]), .array([.int(3), .int(4)])]))
         #expect(try row.decode("b", as: [Int].self) == [5, 6])
         #expect(throws: PQError.self) { try row.decode("m", as: [Int].self) }

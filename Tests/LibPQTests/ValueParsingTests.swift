@@ -5,9 +5,12 @@ import Testing
 
 /// Pure parsing and encoding: no database needed.
 @Suite struct ValueParsingTests {
-    @Test("numeric text is validated and canonicalised", arguments: [
-        ("+007.50", "7.50"), ("-0", "0"), ("-0.000", "0.000"), (".5", "0.5"), ("nan", "NaN"), ("-inf", "-Infinity"),
-    ])
+    @Test(
+        "numeric text is validated and canonicalised",
+        arguments: [
+            ("+007.50", "7.50"), ("-0", "0"), ("-0.000", "0.000"), (".5", "0.5"), ("nan", "NaN"), ("-inf", "-Infinity"),
+        ]
+    )
     func numericCanonical(input: String, expected: String) {
         #expect(PQNumeric(input)?.text == expected)
     }
@@ -19,9 +22,14 @@ import Testing
 
     @Test("array literals parse quoting, NULL and nesting")
     func arrayParser() throws {
-        #expect(try PQArrayParser.parse(#"{a,"b c","d\"e",NULL,"NULL"}"#)
-            == .array([.value("a"), .value("b c"), .value("d\"e"), .null, .value("NULL")]))
-        #expect(try PQArrayParser.parse("{{1,2},{3}}") == .array([.array([.value("1"), .value("2")]), .array([.value("3")])]))
+        #expect(
+            try PQArrayParser.parse(#"{a,"b c","d\"e",NULL,"NULL"}"#)
+                == .array([.value("a"), .value("b c"), .value("d\"e"), .null, .value("NULL")])
+        )
+        #expect(
+            try PQArrayParser.parse("{{1,2},{3}}")
+                == .array([.array([.value("1"), .value("2")]), .array([.value("3")])])
+        )
         #expect(try PQArrayParser.parse("{}") == .array([]))
         #expect(throws: PQError.self) { try PQArrayParser.parse("{1,2") }
         #expect(throws: PQError.self) { try PQArrayParser.parse("1,2}") }

@@ -88,7 +88,8 @@ extension PQConnection {
             throw self.connectionError(connection, statement: sql)
         }
         guard PQresultStatus(first) == PGRES_COPY_IN else {
-            let error = PQresultStatus(first) == PGRES_FATAL_ERROR
+            let error =
+                PQresultStatus(first) == PGRES_FATAL_ERROR
                 ? makeServerError(first, statement: sql)
                 : PQError(code: .client, message: "statement is not COPY ... FROM STDIN", statement: sql)
             PQclear(first)
@@ -100,7 +101,9 @@ extension PQConnection {
         do {
             try produce { buffer in
                 guard buffer.count > 0 else { return }
-                let sent = buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+                let sent = buffer.withMemoryRebound(to: CChar.self) {
+                    PQputCopyData(connection, $0.baseAddress, Int32($0.count))
+                }
                 if sent != 1 { throw self.connectionError(connection, statement: sql) }
             }
         } catch let error as PQError {

@@ -71,7 +71,9 @@ extension PQConnection {
                 let remaining = deadline - ContinuousClock.now
                 if remaining <= .zero { return nil }
                 let (seconds, attoseconds) = remaining.components
-                waitMilliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                waitMilliseconds = Int32(
+                    clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+                )
             }
             var fds = [
                 pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0),
@@ -86,7 +88,10 @@ extension PQConnection {
             if fds[0].revents != 0 {
                 guard PQconsumeInput(connection) == 1, PQstatus(connection) == CONNECTION_OK else {
                     let error = self.connectionError(connection, statement: nil)
-                    self.logger.warning("connection lost", metadata: ["db.pid": "\(self.backendPID)", "db.error": "\(error.message)"])
+                    self.logger.warning(
+                        "connection lost",
+                        metadata: ["db.pid": "\(self.backendPID)", "db.error": "\(error.message)"]
+                    )
                     throw PQError(code: .connectionLost, sqlState: error.sqlState, message: error.message)
                 }
             }

@@ -26,7 +26,12 @@ func decodeResult(_ result: OpaquePointer) -> PQResult {
     }
     let tag = String(cString: PQcmdStatus(result))
     let affected = Int(String(cString: PQcmdTuples(result))) ?? rowCount
-    return PQResult(columns: PQColumns(names: names, types: types), values: values, commandTag: tag, affectedRows: affected)
+    return PQResult(
+        columns: PQColumns(names: names, types: types),
+        values: values,
+        commandTag: tag,
+        affectedRows: affected
+    )
 }
 
 /// Builds a ``PQError`` from an error result with every diagnostic field the server sent.

@@ -25,7 +25,8 @@ public actor PQConnection {
         self.executor.asUnownedSerialExecutor()
     }
 
-    private init(executor: BlockingSerialExecutor, opened: OpenedHandle, noticeSink: NoticeSink, logger: Logger) throws {
+    private init(executor: BlockingSerialExecutor, opened: OpenedHandle, noticeSink: NoticeSink, logger: Logger) throws
+    {
         self.executor = executor
         self.handle = opened.pointer
         self.noticeSink = noticeSink
@@ -149,7 +150,8 @@ public actor PQConnection {
             throw self.connectionError(connection, statement: sql)
         }
         let results = try self.collectResults(connection, statement: sql)
-        return results.last ?? PQResult(columns: PQColumns(names: [], types: []), values: [], commandTag: "", affectedRows: 0)
+        return results.last
+            ?? PQResult(columns: PQColumns(names: [], types: []), values: [], commandTag: "", affectedRows: 0)
     }
 
     func liveHandle() throws -> OpaquePointer {
@@ -214,14 +216,18 @@ public actor PQConnection {
     }
 
     /// Runs on the executor's queue before the actor exists: `PQconnectdbParams` blocks.
-    private static func open(_ config: ConnectionConfiguration, sink: NoticeSink, logger: Logger) throws -> OpenedHandle {
+    private static func open(_ config: ConnectionConfiguration, sink: NoticeSink, logger: Logger) throws -> OpenedHandle
+    {
         let conninfo = config.conninfo.reveal()
         let environment = ProcessInfo.processInfo.environment
         // Defaults go before `dbname`: with expand_dbname, the conninfo's own settings override them.
         var pairs: [(String, String)] = [("fallback_application_name", config.applicationName)]
         if environment["PGCONNECT_TIMEOUT"] == nil { pairs.append(("connect_timeout", String(config.connectTimeout))) }
         if config.keepalives {
-            pairs += [("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")]
+            pairs += [
+                ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"),
+                ("keepalives_count", "3"),
+            ]
         }
         pairs += [("client_encoding", "UTF8"), ("dbname", conninfo)]
         let connection: OpaquePointer? = withCStringArray(pairs.map { $0.0 }) { keywords in
@@ -239,7 +245,8 @@ public actor PQConnection {
         logger.debug(
             "connected",
             metadata: [
-                "db.host": "\(String(cString: PQhost(connection)))", "db.port": "\(String(cString: PQport(connection)))",
+                "db.host": "\(String(cString: PQhost(connection)))",
+                "db.port": "\(String(cString: PQport(connection)))",
                 "db.name": "\(String(cString: PQdb(connection)))", "db.user": "\(String(cString: PQuser(connection)))",
                 "db.pid": "\(PQbackendPID(connection))",
             ]
@@ -302,7 +309,7 @@ private func sqlState(inConnectionMessage message: String) -> SQLState? {
 /// `PQconnectdbParams` wants; the strings live for the duration of the call.
 func withCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicated: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } } + [nil]
-    defer { duplicated.forEach { free($0) } }
+    defer { for pointer in duplicated { free(pointer) } }
     let constant = duplicated.map { $0.map { UnsafePointer($0) } }
     return constant.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -75,7 +75,8 @@ public struct PQTimestamp: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Microseconds since 1970-01-01 00:00:00 of the same wall clock.
     public var microsecondsSinceEpoch: Int64 {
-        let seconds = Int64(self.date.daysSinceEpoch) * 86_400 + Int64(self.hour * 3600 + self.minute * 60 + self.second)
+        let seconds =
+            Int64(self.date.daysSinceEpoch) * 86_400 + Int64(self.hour * 3600 + self.minute * 60 + self.second)
         return seconds * 1_000_000 + Int64(self.microsecond)
     }
 

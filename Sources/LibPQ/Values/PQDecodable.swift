@@ -46,7 +46,7 @@ extension Bool: PQDecodable {
 extension FixedWidthInteger where Self: PQDecodable {
     static func decodeInteger(_ text: String?, type: PQType) throws -> Self {
         let text = try nonNull(text, type)
-        guard [.int2, .int4, .int8, .oidType, .xid8, .numeric, .text, .varchar].contains(type) || type.oid > 10_000,
+        guard [.int2, .int4, .int8, .oid, .xid8, .numeric, .text, .varchar].contains(type) || type.oid > 10_000,
             let value = Self(text)
         else { throw mismatch(text, type) }
         return value
@@ -131,7 +131,9 @@ extension Date: PQDecodable {
 }
 
 extension PQJSON: PQDecodable {
-    public static func pqDecode(_ text: String?, type: PQType) throws -> PQJSON { PQJSON(text: try nonNull(text, type)) }
+    public static func pqDecode(_ text: String?, type: PQType) throws -> PQJSON {
+        PQJSON(text: try nonNull(text, type))
+    }
 }
 
 extension UUID: PQDecodable {

@@ -24,7 +24,9 @@ public struct PQJSON: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     }
 
     /// The value as Foundation objects (`[String: Any]`, `[Any]`, `NSNumber`, `String`, `NSNull`).
-    public var object: Any? { try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed]) }
+    public var object: Any? {
+        try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed])
+    }
 
     public var description: String { self.text }
 }

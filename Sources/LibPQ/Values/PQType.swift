@@ -14,7 +14,7 @@ public struct PQType: Hashable, Sendable, CustomStringConvertible {
     public static let int2 = PQType(oid: 21)
     public static let int4 = PQType(oid: 23)
     public static let text = PQType(oid: 25)
-    public static let oidType = PQType(oid: 26)
+    public static let oid = PQType(oid: 26)
     public static let xid8 = PQType(oid: 5069)
     public static let json = PQType(oid: 114)
     public static let float4 = PQType(oid: 700)

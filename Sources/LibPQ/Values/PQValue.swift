@@ -30,7 +30,7 @@ public indirect enum PQValue: Hashable, Sendable {
         }
         switch type {
         case .bool: self = .bool(try Bool.pqDecode(text, type: type))
-        case .int2, .int4, .int8, .oidType, .xid8: self = .int(try Int64.pqDecode(text, type: type))
+        case .int2, .int4, .int8, .oid, .xid8: self = .int(try Int64.pqDecode(text, type: type))
         case .float4, .float8: self = .double(try Double.pqDecode(text, type: type))
         case .numeric: self = .numeric(try PQNumeric.pqDecode(text, type: type))
         case .text, .varchar, .bpchar, .name, .char: self = .text(text)

@@ -61,7 +61,9 @@ public struct Row: Sendable {
     ///   non-optional type, or not of a compatible type.
     public func decode<T: PQDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
         guard let index = self.result.columns.index(of: name) else {
-            throw PQError.decoding("no column \"\(name)\" in result (columns: \(self.columns.names.joined(separator: ", ")))")
+            throw PQError.decoding(
+                "no column \"\(name)\" in result (columns: \(self.columns.names.joined(separator: ", ")))"
+            )
         }
         return try self.decode(index, as: type)
     }
