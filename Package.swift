@@ -97,6 +97,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ErpmesMigrateTests",
+            dependencies: ["ErpmesMigrate", "ErpmesTestSupport", "LibPQ"],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
