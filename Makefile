@@ -10,7 +10,7 @@ demo: deps
 	scripts/pg-sandbox run -- $$($(SWIFT) build --show-bin-path)/erpmes demo
 
 ## test: the whole test suite against a throwaway PostgreSQL 15 (what CI runs)
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	scripts/pg-sandbox run -- $(SWIFT) test --skip-build
 

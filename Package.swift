@@ -98,8 +98,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ErpmesCoreTests",
+            dependencies: ["ErpmesCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ErpmesMigrateTests",
-            dependencies: ["ErpmesMigrate", "ErpmesTestSupport", "LibPQ"],
+            dependencies: [
+                "ErpmesMigrate",
+                "ErpmesTestSupport",
+                "LibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -41,10 +41,14 @@ extension MigrateOptions {
                 targets.append(MigrationTarget(name: self.target, conninfo: Secret(conninfo), schemas: schemas))
             }
         }
-        var options = MigratorOptions(directory: URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath))
+        var options = MigratorOptions(
+            directory: URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath)
+        )
         options.placeholders = placeholders
         if let lockWait {
-            guard let duration = parseDuration(lockWait) else { throw ValidationError("--lock-wait: '\(lockWait)' is not a duration like 30s or 5min.") }
+            guard let duration = parseDuration(lockWait) else {
+                throw ValidationError("--lock-wait: '\(lockWait)' is not a duration like 30s or 5min.")
+            }
             options.lockWait = duration
         }
         if let lockTimeout {

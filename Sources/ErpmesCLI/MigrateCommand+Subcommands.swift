@@ -28,7 +28,11 @@ extension MigrateCommand {
                     bits |= status.exitBits
                     statuses.append(status)
                 }
-                print(self.json ? MigrationStatusFormat.json(statuses) : statuses.map(MigrationStatusFormat.table).joined(separator: "\n"))
+                print(
+                    self.json
+                        ? MigrationStatusFormat.json(statuses)
+                        : statuses.map(MigrationStatusFormat.table).joined(separator: "\n")
+                )
             }
             if bits != 0 { throw ExitCode(bits) }
         }
@@ -36,11 +40,16 @@ extension MigrateCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check files against the history: changed, missing, out-of-order, misnamed, duplicate or failed files.",
-            discussion: "Exit status: 0 valid, 2 invalid, 4 a file failed or is partial (bits combine); `up` runs this first."
+            abstract:
+                "Check files against the history: changed, missing, out-of-order, misnamed, duplicate or failed files.",
+            discussion:
+                "Exit status: 0 valid, 2 invalid, 4 a file failed or is partial (bits combine); `up` runs this first."
         )
         @OptionGroup var options: MigrateOptions
-        @Option(name: .customLong("allow-out-of-order"), help: "A version allowed to run although a later one is applied; repeatable.")
+        @Option(
+            name: .customLong("allow-out-of-order"),
+            help: "A version allowed to run although a later one is applied; repeatable."
+        )
         var allowOutOfOrder: [String] = []
 
         func run() async throws {
@@ -78,7 +87,13 @@ extension MigrateCommand {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
                 for target in targets {
-                    print(try await migrator.plan(target, to: try self.to.map(version), allowOutOfOrder: try versions(self.allowOutOfOrder)))
+                    print(
+                        try await migrator.plan(
+                            target,
+                            to: try self.to.map(version),
+                            allowOutOfOrder: try versions(self.allowOutOfOrder)
+                        )
+                    )
                 }
             }
         }
@@ -95,15 +110,25 @@ extension MigrateCommand {
         @OptionGroup var options: MigrateOptions
         @Option(help: "Stop after this version.")
         var to: String?
-        @Option(name: .customLong("allow-out-of-order"), help: "A version allowed to run although a later one is applied; repeatable.")
+        @Option(
+            name: .customLong("allow-out-of-order"),
+            help: "A version allowed to run although a later one is applied; repeatable."
+        )
         var allowOutOfOrder: [String] = []
 
         func run() async throws {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
                 for target in targets {
-                    let applied = try await migrator.up(target, to: try self.to.map(version), allowOutOfOrder: try versions(self.allowOutOfOrder))
-                    print("target \(target.name): " + (applied.isEmpty ? "up to date" : "applied \(applied.count) file(s)"))
+                    let applied = try await migrator.up(
+                        target,
+                        to: try self.to.map(version),
+                        allowOutOfOrder: try versions(self.allowOutOfOrder)
+                    )
+                    print(
+                        "target \(target.name): "
+                            + (applied.isEmpty ? "up to date" : "applied \(applied.count) file(s)")
+                    )
                 }
             }
         }
@@ -122,7 +147,13 @@ extension MigrateCommand {
         func run() async throws {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
-                for target in targets { try await migrator.baseline(target, version: try ErpmesCLI.version(self.version), reason: self.reason) }
+                for target in targets {
+                    try await migrator.baseline(
+                        target,
+                        version: try ErpmesCLI.version(self.version),
+                        reason: self.reason
+                    )
+                }
             }
         }
     }
@@ -176,7 +207,10 @@ extension MigrateCommand {
                     targets: [],
                     logger: .init(label: "erpmes.migrate")
                 )
-                let url = try migrator.newFile(.init(name: self.target, conninfo: .init("")), description: self.description)
+                let url = try migrator.newFile(
+                    .init(name: self.target, conninfo: .init("")),
+                    description: self.description
+                )
                 print(url.path)
             }
         }
@@ -203,7 +237,13 @@ extension MigrateCommand {
         func run() async throws {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
-                for target in targets { try await migrator.repair(target, .acceptChecksum(try ErpmesCLI.version(self.version)), reason: self.reason) }
+                for target in targets {
+                    try await migrator.repair(
+                        target,
+                        .acceptChecksum(try ErpmesCLI.version(self.version)),
+                        reason: self.reason
+                    )
+                }
             }
         }
     }
@@ -220,7 +260,13 @@ extension MigrateCommand {
         func run() async throws {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
-                for target in targets { try await migrator.repair(target, .markApplied(try ErpmesCLI.version(self.version)), reason: self.reason) }
+                for target in targets {
+                    try await migrator.repair(
+                        target,
+                        .markApplied(try ErpmesCLI.version(self.version)),
+                        reason: self.reason
+                    )
+                }
             }
         }
     }
@@ -236,7 +282,9 @@ extension MigrateCommand {
         func run() async throws {
             try await reportingFailures {
                 let (migrator, targets) = try self.options.setup()
-                for target in targets { try await migrator.repair(target, .resume(try ErpmesCLI.version(self.version)), reason: self.reason) }
+                for target in targets {
+                    try await migrator.repair(target, .resume(try ErpmesCLI.version(self.version)), reason: self.reason)
+                }
             }
         }
     }

@@ -38,7 +38,9 @@ struct MigrateOptions: ParsableArguments {
     @Option(help: "How long to wait for another run's migration lock, e.g. 60s or 5min.")
     var lockWait: String?
 
-    @Option(help: "Default lock_timeout for each file (a file may say -- erpmes:lock_timeout 10s).")
+    @Option(
+        help: "Default lock_timeout for each file, e.g. 3s; a file may set its own with an erpmes:lock_timeout line."
+    )
     var lockTimeout: String?
 
     @Option(name: .customLong("placeholder"), help: "A ${erpmes:name} value, as name=value; repeatable.")
@@ -48,11 +50,17 @@ struct MigrateOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        if self.config == nil && self.conninfo == nil && ProcessInfo.processInfo.environment["ERPMES_MIGRATE_CONNINFO"] == nil {
-            throw ValidationError("name the targets with --config FILE, or one target with --target NAME --conninfo CONNINFO.")
+        if self.config == nil && self.conninfo == nil
+            && ProcessInfo.processInfo.environment["ERPMES_MIGRATE_CONNINFO"] == nil
+        {
+            throw ValidationError(
+                "name the targets with --config FILE, or one target with --target NAME --conninfo CONNINFO."
+            )
         }
         if self.config == nil && self.target == "all" {
-            throw ValidationError("--conninfo needs --target NAME: the name picks the files (Migrations/NAME, Sql/NAME) and the history table.")
+            throw ValidationError(
+                "--conninfo needs --target NAME: the name picks the files (Migrations/NAME, Sql/NAME) and the history table."
+            )
         }
         for placeholder in self.placeholders where !placeholder.contains("=") {
             throw ValidationError("--placeholder takes name=value, got '\(placeholder)'.")

@@ -25,11 +25,18 @@ enum MigrationStatusFormat {
         let header = ["VERSION", "STATE", "DESCRIPTION", "APPLIED AT"]
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
-            lines.append("  " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            lines.append(
+                "  "
+                    + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                        separator: "  "
+                    ).trimmingCharacters(in: .whitespaces)
+            )
         }
         if rows.isEmpty { lines.append("  (no migration files)") }
         if let drift = status.drift, !drift.isEmpty {
-            lines.append("  drift: \(drift.added.count) added, \(drift.removed.count) removed, \(drift.changed.count) changed (see `erpmes migrate drift`)")
+            lines.append(
+                "  drift: \(drift.added.count) added, \(drift.removed.count) removed, \(drift.changed.count) changed (see `erpmes migrate drift`)"
+            )
         }
         for problem in status.problems { lines.append("  ! \(problem)") }
         return lines.joined(separator: "\n")

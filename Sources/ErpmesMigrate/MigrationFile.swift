@@ -110,15 +110,18 @@ public struct MigrationFile: Hashable, Sendable {
                 // group statements itself; elsewhere it would commit erpmes's transaction early.
                 guard self.runsInTransaction else { continue }
                 code = .transactionControl
-                message = "\(kind) would end the transaction erpmes runs this file and its history row in;"
+                message =
+                    "\(kind) would end the transaction erpmes runs this file and its history row in;"
                     + " remove it"
             } else if self.kind == .repeatable {
                 code = .nonTransactionalStatement
-                message = "\(kind) cannot run inside a transaction block, and repeatable files all run in one;"
+                message =
+                    "\(kind) cannot run inside a transaction block, and repeatable files all run in one;"
                     + " move it to a versioned migration with '-- erpmes:transaction none'"
             } else if self.runsInTransaction {
                 code = .nonTransactionalStatement
-                message = "\(kind) cannot run inside a transaction block; add '-- erpmes:transaction none'"
+                message =
+                    "\(kind) cannot run inside a transaction block; add '-- erpmes:transaction none'"
                     + " to the file to send its statements one at a time"
             } else {
                 continue

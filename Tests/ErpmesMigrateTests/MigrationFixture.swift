@@ -13,7 +13,9 @@ final class MigrationFixture: Sendable {
     let lines = Mutex<[String]>([])
 
     init() async throws {
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("erpmes-migrate-\(UUID().uuidString)")
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "erpmes-migrate-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         self.conninfo = try await TestDatabase.conninfo()
     }
@@ -55,7 +57,9 @@ final class MigrationFixture: Sendable {
     var output: [String] { self.lines.withLock { $0 } }
 
     func history(_ connection: PQConnection, target: String = "app") async throws -> [HistoryRecord] {
-        try await connection.query("SELECT * FROM erpmes_migrate.\(SQLQuote.identifier("\(target)_history")) ORDER BY attempt")
-            .map(HistoryRecord.init(row:))
+        try await connection.query(
+            "SELECT * FROM erpmes_migrate.\(SQLQuote.identifier("\(target)_history")) ORDER BY attempt"
+        )
+        .map(HistoryRecord.init(row:))
     }
 }

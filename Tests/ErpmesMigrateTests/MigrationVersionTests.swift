@@ -34,9 +34,12 @@ import Testing
         #expect(try self.version("2_1").rawValue == "2_1")
     }
 
-    @Test("anything but digits separated by single dots or underscores is not a version", arguments: [
-        "", "a", "1.", ".1", "1..2", "1__2", "1-2", "1.x", "١",
-    ])
+    @Test(
+        "anything but digits separated by single dots or underscores is not a version",
+        arguments: [
+            "", "a", "1.", ".1", "1..2", "1__2", "1-2", "1.x", "١",
+        ]
+    )
     func invalid(text: String) {
         #expect(MigrationVersion(text) == nil)
     }

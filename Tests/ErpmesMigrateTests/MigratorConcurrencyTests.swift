@@ -35,7 +35,10 @@ import Testing
         #expect(failure.message.contains("pid \(holder.backendPID) (application_name 'dba-console'"))
     }
 
-    @Test("a blocked ALTER TABLE times out after lock_timeout naming the blocker, then succeeds on retry", .freshDatabase)
+    @Test(
+        "a blocked ALTER TABLE times out after lock_timeout naming the blocker, then succeeds on retry",
+        .freshDatabase
+    )
     func lockTimeoutRetry() async throws {
         let fixture = try await MigrationFixture()
         try fixture.write("Migrations/app/V1__t.sql", "CREATE TABLE t (id int);")
@@ -63,10 +66,16 @@ import Testing
         #expect(history.contains { $0.status == .failed && $0.sqlState == "55P03" })
     }
 
-    @Test("a non-transactional file failing at statement 2 is partial 1/3, resumes at 2, refuses an edited statement 1", .freshDatabase)
+    @Test(
+        "a non-transactional file failing at statement 2 is partial 1/3, resumes at 2, refuses an edited statement 1",
+        .freshDatabase
+    )
     func partialResume() async throws {
         let fixture = try await MigrationFixture()
-        try fixture.write("Migrations/app/V1__t.sql", "CREATE TABLE t (id int, code text);\nINSERT INTO t VALUES (1, 'x'), (2, 'x');")
+        try fixture.write(
+            "Migrations/app/V1__t.sql",
+            "CREATE TABLE t (id int, code text);\nINSERT INTO t VALUES (1, 'x'), (2, 'x');"
+        )
         let concurrent = """
             -- erpmes:transaction none
             CREATE INDEX CONCURRENTLY t_id ON t (id);
@@ -87,7 +96,10 @@ import Testing
         #expect(MigrationStatusFormatProbe.progress(entry) == "partial 1/3")
 
         // Editing the applied statement 1 is refused.
-        try fixture.write("Migrations/app/V2__indexes.sql", concurrent.replacingOccurrences(of: "t_id ON t (id)", with: "t_id ON t (id DESC)"))
+        try fixture.write(
+            "Migrations/app/V2__indexes.sql",
+            concurrent.replacingOccurrences(of: "t_id ON t (id)", with: "t_id ON t (id DESC)")
+        )
         let refused = try await #require(throws: MigrateFailure.self) { try await migrator.up(fixture.target) }
         #expect(refused.code == .refused)
         #expect(refused.message.contains("statement 1 of 3 was applied and has been edited"))
@@ -99,18 +111,28 @@ import Testing
         #expect(try await migrator.up(fixture.target) == ["Migrations/app/V2__indexes.sql"])
         #expect(fixture.output.contains("resuming V2__indexes.sql at statement 2 of 3"))
         #expect(fixture.output.contains { $0.contains("dropping invalid index t_code") })
-        let valid = try await connection.query("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_id', 't_code', 't_both') AND i.indisvalid")
+        let valid = try await connection.query(
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_id', 't_code', 't_both') AND i.indisvalid"
+        )
         #expect(valid.first?[0] == "3")
         #expect(try await migrator.status(fixture.target).exitBits == 0)
         let rows = try await fixture.history(connection).filter { $0.version == MigrationVersion("2") }
         #expect(rows.map(\.status) == [.partial, .failed, .partial, .applied])
     }
 
-    @Test("a file with CREATE INDEX CONCURRENTLY but no transaction directive is refused before anything runs", .freshDatabase)
+    @Test(
+        "a file with CREATE INDEX CONCURRENTLY but no transaction directive is refused before anything runs",
+        .freshDatabase
+    )
     func nonTransactionalNeedsDirective() async throws {
         let fixture = try await MigrationFixture()
-        try fixture.write("Migrations/app/V1__t.sql", "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);")
-        let failure = try await #require(throws: MigrateFailure.self) { try await fixture.migrator().up(fixture.target) }
+        try fixture.write(
+            "Migrations/app/V1__t.sql",
+            "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);"
+        )
+        let failure = try await #require(throws: MigrateFailure.self) {
+            try await fixture.migrator().up(fixture.target)
+        }
         #expect(failure.code == .invalid)
         #expect(failure.message.contains("Migrations/app/V1__t.sql:2:1"))
         let connection = try await TestDatabase.connect()

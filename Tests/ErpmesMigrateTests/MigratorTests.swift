@@ -9,12 +9,22 @@ import Testing
     @Test("up applies pending files in version order, records each, and a second up does nothing", .freshDatabase)
     func upInOrder() async throws {
         let fixture = try await MigrationFixture()
-        try fixture.write("Migrations/app/V2__orders.sql", "CREATE TABLE orders (id int PRIMARY KEY, item text REFERENCES item);")
-        try fixture.write("Migrations/app/V1__items.sql", "CREATE TABLE item (code text PRIMARY KEY);\nINSERT INTO item VALUES ('A');")
+        try fixture.write(
+            "Migrations/app/V2__orders.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY, item text REFERENCES item);"
+        )
+        try fixture.write(
+            "Migrations/app/V1__items.sql",
+            "CREATE TABLE item (code text PRIMARY KEY);\nINSERT INTO item VALUES ('A');"
+        )
         try fixture.write("Migrations/app/V10__lines.sql", "ALTER TABLE orders ADD COLUMN qty numeric(14,5);")
         let migrator = fixture.migrator()
         let applied = try await migrator.up(fixture.target)
-        #expect(applied == ["Migrations/app/V1__items.sql", "Migrations/app/V2__orders.sql", "Migrations/app/V10__lines.sql"])
+        #expect(
+            applied == [
+                "Migrations/app/V1__items.sql", "Migrations/app/V2__orders.sql", "Migrations/app/V10__lines.sql",
+            ]
+        )
         #expect(try await migrator.up(fixture.target) == [])
 
         let connection = try await TestDatabase.connect()
@@ -30,7 +40,10 @@ import Testing
         #expect(status.entries.map(\.state) == ["applied", "applied", "applied"])
     }
 
-    @Test("a failing statement rolls back its file, is recorded as failed, and names file:line:col and SQLSTATE", .freshDatabase)
+    @Test(
+        "a failing statement rolls back its file, is recorded as failed, and names file:line:col and SQLSTATE",
+        .freshDatabase
+    )
     func failureIsRecorded() async throws {
         let fixture = try await MigrationFixture()
         try fixture.write("Migrations/app/V1__ok.sql", "CREATE TABLE a (id int);")
@@ -44,7 +57,11 @@ import Testing
         #expect(failure.sqlState == .invalidTextRepresentation)
         #expect(failure.file == "Migrations/app/V2__bad.sql")
         #expect(failure.location == SourceLocation(line: 4, column: 11))
-        #expect("\(failure)".hasPrefix("Migrations/app/V2__bad.sql:4:11: ERROR 22P02: invalid input syntax for type integer"))
+        #expect(
+            "\(failure)".hasPrefix(
+                "Migrations/app/V2__bad.sql:4:11: ERROR 22P02: invalid input syntax for type integer"
+            )
+        )
 
         let connection = try await TestDatabase.connect()
         #expect(try await connection.query("SELECT to_regclass('public.b') IS NULL AS gone").first?["gone"] == "t")
@@ -97,7 +114,9 @@ import Testing
         #expect(failure.code == .invalid)
 
         // accept-checksum needs a reason and adds a repair row; then the file validates.
-        await #expect(throws: MigrateFailure.self) { try await migrator.repair(fixture.target, .acceptChecksum(MigrationVersion("1")!), reason: " ") }
+        await #expect(throws: MigrateFailure.self) {
+            try await migrator.repair(fixture.target, .acceptChecksum(MigrationVersion("1")!), reason: " ")
+        }
         try await migrator.repair(fixture.target, .acceptChecksum(MigrationVersion("1")!), reason: "whitespace only")
         #expect(try await migrator.status(fixture.target).exitBits & MigrationStatus.invalidBit == 0)
         let connection = try await TestDatabase.connect()
@@ -120,7 +139,10 @@ import Testing
         #expect(status.entries.first?.state == "applied")
     }
 
-    @Test("a missing applied file and an out-of-order file are invalid; --allow-out-of-order runs the latter", .freshDatabase)
+    @Test(
+        "a missing applied file and an out-of-order file are invalid; --allow-out-of-order runs the latter",
+        .freshDatabase
+    )
     func missingAndOutOfOrder() async throws {
         let fixture = try await MigrationFixture()
         try fixture.write("Migrations/app/V1__a.sql", "CREATE TABLE a (id int);")
@@ -132,7 +154,11 @@ import Testing
         #expect(status.entries.map(\.state) == ["applied", "out-of-order", "applied"])
         #expect(status.problems.contains { $0.contains("--allow-out-of-order 2") })
         await #expect(throws: MigrateFailure.self) { try await migrator.up(fixture.target) }
-        #expect(try await migrator.up(fixture.target, allowOutOfOrder: [MigrationVersion("2")!]) == ["Migrations/app/V2__b.sql"])
+        #expect(
+            try await migrator.up(fixture.target, allowOutOfOrder: [MigrationVersion("2")!]) == [
+                "Migrations/app/V2__b.sql"
+            ]
+        )
 
         try fixture.remove("Migrations/app/V1__a.sql")
         let missing = try await migrator.status(fixture.target)
@@ -144,14 +170,24 @@ import Testing
     func repeatableChain() async throws {
         let fixture = try await MigrationFixture()
         try fixture.write("Migrations/app/V1__t.sql", "CREATE TABLE t (id int, qty int);")
-        try fixture.write("Sql/app/b_view.sql", "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id FROM a_view;")
+        try fixture.write(
+            "Sql/app/b_view.sql",
+            "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id FROM a_view;"
+        )
         try fixture.write("Sql/app/a_view.sql", "CREATE OR REPLACE VIEW a_view AS SELECT id FROM t;")
         let migrator = fixture.migrator()
-        #expect(try await migrator.up(fixture.target) == ["Migrations/app/V1__t.sql", "Sql/app/a_view.sql", "Sql/app/b_view.sql"])
+        #expect(
+            try await migrator.up(fixture.target) == [
+                "Migrations/app/V1__t.sql", "Sql/app/a_view.sql", "Sql/app/b_view.sql",
+            ]
+        )
 
         // A changes (adds a column), B changes to something that fails: neither is applied.
         try fixture.write("Sql/app/a_view.sql", "CREATE OR REPLACE VIEW a_view AS SELECT id, qty FROM t;")
-        try fixture.write("Sql/app/b_view.sql", "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id, nope FROM a_view;")
+        try fixture.write(
+            "Sql/app/b_view.sql",
+            "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id, nope FROM a_view;"
+        )
         let failure = try await #require(throws: MigrateFailure.self) { try await migrator.up(fixture.target) }
         #expect(failure.file == "Sql/app/b_view.sql")
         #expect(failure.sqlState == .undefinedColumn)
@@ -163,7 +199,10 @@ import Testing
         let status = try await migrator.status(fixture.target)
         #expect(status.entries.filter { $0.kind == "repeatable" }.map(\.state) == ["pending", "failed"])
 
-        try fixture.write("Sql/app/b_view.sql", "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id, qty FROM a_view;")
+        try fixture.write(
+            "Sql/app/b_view.sql",
+            "-- erpmes:requires a_view.sql\nCREATE OR REPLACE VIEW b_view AS SELECT id, qty FROM a_view;"
+        )
         #expect(try await migrator.up(fixture.target) == ["Sql/app/a_view.sql", "Sql/app/b_view.sql"])
         #expect(try await migrator.status(fixture.target).exitBits == 0)
     }
@@ -191,7 +230,10 @@ import Testing
     @Test("drift names a table altered out of band", .freshDatabase)
     func drift() async throws {
         let fixture = try await MigrationFixture()
-        try fixture.write("Migrations/app/V1__a.sql", "CREATE TABLE a (id int PRIMARY KEY);\nCREATE INDEX a_idx ON a (id);")
+        try fixture.write(
+            "Migrations/app/V1__a.sql",
+            "CREATE TABLE a (id int PRIMARY KEY);\nCREATE INDEX a_idx ON a (id);"
+        )
         let migrator = fixture.migrator()
         try await migrator.up(fixture.target)
         #expect(try await migrator.drift(fixture.target)?.isEmpty == true)
@@ -214,11 +256,17 @@ import Testing
             "CREATE TABLE ${erpmes:table} (zone text DEFAULT '${erpmes:tz}');\n"
                 + "CREATE FUNCTION keep() RETURNS text LANGUAGE sql AS $$ SELECT '${erpmes:tz}' $$;"
         )
-        let unknown = try await #require(throws: MigrateFailure.self) { try await fixture.migrator().up(fixture.target) }
+        let unknown = try await #require(throws: MigrateFailure.self) {
+            try await fixture.migrator().up(fixture.target)
+        }
         #expect(unknown.message.contains("table"))
         try await fixture.migrator(placeholders: ["table": "plant", "tz": "Europe/Berlin"]).up(fixture.target)
         let connection = try await TestDatabase.connect()
-        #expect(try await connection.query("SELECT column_default FROM information_schema.columns WHERE table_name = 'plant'").first?[0] == "'Europe/Berlin'::text")
+        #expect(
+            try await connection.query(
+                "SELECT column_default FROM information_schema.columns WHERE table_name = 'plant'"
+            ).first?[0] == "'Europe/Berlin'::text"
+        )
         #expect(try await connection.query("SELECT keep()").first?[0] == "${erpmes:tz}")
     }
 
@@ -248,5 +296,26 @@ import Testing
         )
         try await fixture.migrator().up(fixture.target)
         #expect(fixture.output.contains("  NOTICE: hello from erpmes-migrate V1__talk.sql"))
+    }
+}
+
+@Suite struct ReadinessTests {
+    @Test("requireReady names pending files and drift, and passes once all is applied", .freshDatabase)
+    func readiness() async throws {
+        let fixture = try await MigrationFixture()
+        try fixture.write("Migrations/app/V1__a.sql", "CREATE TABLE a (id int);")
+        let migrator = fixture.migrator()
+        let pending = try await #require(throws: MigrateFailure.self) {
+            try await migrator.requireReady([fixture.target])
+        }
+        #expect(pending.message.contains("target app: Migrations/app/V1__a.sql is pending"))
+        try await migrator.up(fixture.target)
+        try await migrator.requireReady([fixture.target])
+        let connection = try await TestDatabase.connect()
+        try await connection.query("ALTER TABLE a ADD COLUMN b int")
+        let drifted = try await #require(throws: MigrateFailure.self) {
+            try await migrator.requireReady([fixture.target])
+        }
+        #expect(drifted.message.contains("target app: schema drift in table public.a"))
     }
 }

@@ -7,7 +7,8 @@ import Testing
 
     @Test("placeholders are substituted in code, strings and quoted identifiers")
     func substitutedOutsideDollarQuotes() throws {
-        let sql = "CREATE TABLE ${erpmes:schema}.t (a text DEFAULT '${erpmes:owner}');\n"
+        let sql =
+            "CREATE TABLE ${erpmes:schema}.t (a text DEFAULT '${erpmes:owner}');\n"
             + "ALTER TABLE \"${erpmes:schema}\".t OWNER TO ${erpmes:owner}; SELECT E'${erpmes:schema}\\''"
         #expect(
             try self.placeholders.apply(to: sql, file: "V1__x.sql")

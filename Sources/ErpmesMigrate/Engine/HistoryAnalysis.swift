@@ -45,7 +45,14 @@ struct HistoryAnalysis: Sendable {
         allowOutOfOrder: Set<MigrationVersion> = []
     ) {
         self.target = target
-        self.status = MigrationStatus(target: target, currentVersion: nil, entries: [], problems: [], drift: nil, exitBits: 0)
+        self.status = MigrationStatus(
+            target: target,
+            currentVersion: nil,
+            entries: [],
+            problems: [],
+            drift: nil,
+            exitBits: 0
+        )
         self.replay(history)
         self.compare(versioned, allowOutOfOrder: allowOutOfOrder)
         self.compareRepeatables(repeatables)
@@ -152,7 +159,11 @@ struct HistoryAnalysis: Sendable {
                         + (state.sqlState.map { ": ERROR \($0): " } ?? ": ") + (state.message ?? "")
                 )
                 self.pendingVersioned.append(
-                    Work(file: file, resumeAt: state.partial ? state.statementsDone : 0, appliedStatementChecksums: state.statementChecksums)
+                    Work(
+                        file: file,
+                        resumeAt: state.partial ? state.statementsDone : 0,
+                        appliedStatementChecksums: state.statementChecksums
+                    )
                 )
             } else if let current, version < current, !allowOutOfOrder.contains(version) {
                 entry.state = "out-of-order"
@@ -180,7 +191,10 @@ struct HistoryAnalysis: Sendable {
                     appliedChecksum: state.checksum
                 )
             )
-            self.problem(MigrationStatus.invalidBit, "\(state.script): applied as version \(version) but the file is missing")
+            self.problem(
+                MigrationStatus.invalidBit,
+                "\(state.script): applied as version \(version) but the file is missing"
+            )
         }
         self.status.entries.sort { lhs, rhs in
             (lhs.version.flatMap(MigrationVersion.init) ?? MigrationVersion("0")!)

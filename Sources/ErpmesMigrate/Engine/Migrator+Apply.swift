@@ -13,20 +13,26 @@ extension Migrator {
         _ watcher: PQConnection
     ) async throws {
         let prepared = try files.map { ($0, try self.statements(of: $0)) }
-        let lockTimeout = files.compactMap(\.directives.lockTimeout).max { $0.milliseconds < $1.milliseconds }
+        let lockTimeout =
+            files.compactMap(\.directives.lockTimeout).max { $0.milliseconds < $1.milliseconds }
             ?? self.options.lockTimeout
         let names = files.map(\.name).joined(separator: ", ")
         for attempt in 1...max(self.options.lockAttempts, 1) {
             let startedAt = Date()
             self.say("applying \(names)" + (attempt > 1 ? " (attempt \(attempt))" : ""))
             do {
-                try await work.query("SELECT set_config('application_name', $1, false)", ["erpmes-migrate \(names)".prefix(63).description])
+                try await work.query(
+                    "SELECT set_config('application_name', $1, false)",
+                    ["erpmes-migrate \(names)".prefix(63).description]
+                )
                 try await work.withTransaction { tx in
                     try await tx.query("SELECT set_config('lock_timeout', $1, true)", [lockTimeout.settingValue])
                     for (file, statements) in prepared {
                         for statement in statements {
                             do {
-                                try await self.watchingBlockers(work, watcher) { try await tx.simpleQuery(statement.text) }
+                                try await self.watchingBlockers(work, watcher) {
+                                    try await tx.simpleQuery(statement.text)
+                                }
                             } catch let error as PQError {
                                 throw FailedStatement(file: file, statement: statement, error: error)
                             }
@@ -61,7 +67,9 @@ extension Migrator {
         let statements = try self.statements(of: file)
         let checksums = statements.map { Checksum(of: $0.text).description }
         for index in 0..<min(item.resumeAt, statements.count)
-        where item.appliedStatementChecksums.indices.contains(index) && item.appliedStatementChecksums[index] != checksums[index] {
+        where item.appliedStatementChecksums.indices.contains(index)
+            && item.appliedStatementChecksums[index] != checksums[index]
+        {
             var failure = MigrateFailure(
                 .refused,
                 target: target.name,
@@ -69,12 +77,18 @@ extension Migrator {
                 file: file.path,
                 location: statements[index].location
             )
-            failure.hint = "restore the statement, or accept it with `erpmes migrate repair resume \(file.version!) --reason ...`"
+            failure.hint =
+                "restore the statement, or accept it with `erpmes migrate repair resume \(file.version!) --reason ...`"
             throw failure
         }
-        if item.resumeAt > 0 { self.say("resuming \(file.name) at statement \(item.resumeAt + 1) of \(statements.count)") }
+        if item.resumeAt > 0 {
+            self.say("resuming \(file.name) at statement \(item.resumeAt + 1) of \(statements.count)")
+        }
         let lockTimeout = file.directives.lockTimeout ?? self.options.lockTimeout
-        try await work.query("SELECT set_config('application_name', $1, false)", ["erpmes-migrate \(file.name)".prefix(63).description])
+        try await work.query(
+            "SELECT set_config('application_name', $1, false)",
+            ["erpmes-migrate \(file.name)".prefix(63).description]
+        )
         try await work.query("SELECT set_config('lock_timeout', $1, false)", [lockTimeout.settingValue])
         defer { self.say("") }
         var index = item.resumeAt
@@ -97,7 +111,13 @@ extension Migrator {
             } catch let error as PQError {
                 let failure = self.failure(error, target, file, statement)
                 try? await self.recordFailure(
-                    store, file, statement, error, failure, startedAt, work,
+                    store,
+                    file,
+                    statement,
+                    error,
+                    failure,
+                    startedAt,
+                    work,
                     done: (index, statements.count, Array(checksums[0..<index]))
                 )
                 if error.sqlState == .lockNotAvailable && attempt < self.options.lockAttempts {
@@ -108,7 +128,8 @@ extension Migrator {
                 var reported = failure
                 let invalid = try await self.invalidIndexes(target, on: work)
                 if !invalid.isEmpty {
-                    reported.message += "; it left invalid index \(invalid.joined(separator: ", ")), which the next `up` drops before retrying"
+                    reported.message +=
+                        "; it left invalid index \(invalid.joined(separator: ", ")), which the next `up` drops before retrying"
                 }
                 reported.message += " (partial \(index)/\(statements.count))"
                 throw reported
@@ -153,7 +174,12 @@ extension Migrator {
     }
 
     /// Turns a server error into `file:line:col` with the SQLSTATE, detail and hint.
-    func failure(_ error: PQError, _ target: MigrationTarget, _ file: MigrationFile, _ statement: SQLStatement)
+    func failure(
+        _ error: PQError,
+        _ target: MigrationTarget,
+        _ file: MigrationFile,
+        _ statement: SQLStatement
+    )
         -> MigrateFailure
     {
         let location = error.position.map { statement.location(ofCharacter: $0) } ?? statement.location

@@ -20,8 +20,13 @@ extension Migrator {
             )
         }
         if !exists && hasObjects {
-            var failure = MigrateFailure(.refused, target: target.name, "schema holds objects but has no migration history")
-            failure.hint = "record the version it is at with `erpmes migrate baseline --target \(target.name) --version V`"
+            var failure = MigrateFailure(
+                .refused,
+                target: target.name,
+                "schema holds objects but has no migration history"
+            )
+            failure.hint =
+                "record the version it is at with `erpmes migrate baseline --target \(target.name) --version V`"
             throw failure
         }
         let analysis = HistoryAnalysis(
@@ -46,7 +51,12 @@ extension Migrator {
         for item in pending {
             let statements = try self.statements(of: item.file)
             out += "\n-- \(item.file.path)\n"
-            emit(SQLCommand(sql: "SELECT set_config('application_name', $1, false)", parameters: ["erpmes-migrate \(item.file.name)"]))
+            emit(
+                SQLCommand(
+                    sql: "SELECT set_config('application_name', $1, false)",
+                    parameters: ["erpmes-migrate \(item.file.name)"]
+                )
+            )
             let lockTimeout = (item.file.directives.lockTimeout ?? self.options.lockTimeout).settingValue
             if item.file.runsInTransaction {
                 out += "BEGIN;\n"
@@ -72,9 +82,15 @@ extension Migrator {
         if pending.count == analysis.pendingVersioned.count && !analysis.pendingRepeatable.isEmpty {
             let files = analysis.pendingRepeatable
             out += "\n-- repeatable: \(files.map(\.path).joined(separator: ", "))\n"
-            emit(SQLCommand(sql: "SELECT set_config('application_name', $1, false)", parameters: ["erpmes-migrate \(files.map(\.name).joined(separator: ", "))".prefix(63).description]))
+            emit(
+                SQLCommand(
+                    sql: "SELECT set_config('application_name', $1, false)",
+                    parameters: ["erpmes-migrate \(files.map(\.name).joined(separator: ", "))".prefix(63).description]
+                )
+            )
             out += "BEGIN;\n"
-            let lockTimeout = files.compactMap(\.directives.lockTimeout).max { $0.milliseconds < $1.milliseconds }
+            let lockTimeout =
+                files.compactMap(\.directives.lockTimeout).max { $0.milliseconds < $1.milliseconds }
                 ?? self.options.lockTimeout
             emit(SQLCommand(sql: "SELECT set_config('lock_timeout', $1, true)", parameters: [lockTimeout.settingValue]))
             for file in files {

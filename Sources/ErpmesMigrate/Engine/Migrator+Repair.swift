@@ -10,7 +10,11 @@ extension Migrator {
             if try await store.exists(on: work),
                 try await store.records(on: work).contains(where: { $0.kind == .versioned || $0.kind == .baseline })
             {
-                throw MigrateFailure(.refused, target: target.name, "target \(target.name) already has migration history; baseline is for a first run")
+                throw MigrateFailure(
+                    .refused,
+                    target: target.name,
+                    "target \(target.name) already has migration history; baseline is for a first run"
+                )
             }
             try await work.withTransaction { tx in
                 for command in store.bootstrap { try await tx.run(command) }
@@ -46,7 +50,11 @@ extension Migrator {
     /// Adds a repair row to the history; nothing is ever updated or deleted. Needs a reason.
     public func repair(_ target: MigrationTarget, _ repair: Repair, reason: String) async throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw MigrateFailure(.refused, target: target.name, "repair needs --reason: the history keeps why it was changed")
+            throw MigrateFailure(
+                .refused,
+                target: target.name,
+                "repair needs --reason: the history keeps why it was changed"
+            )
         }
         let scan = self.scan(target)
         let version: MigrationVersion
@@ -78,7 +86,11 @@ extension Migrator {
             switch repair {
             case .acceptChecksum:
                 guard state?.applied == true else {
-                    throw MigrateFailure(.refused, target: target.name, "version \(version) is not applied; nothing to accept")
+                    throw MigrateFailure(
+                        .refused,
+                        target: target.name,
+                        "version \(version) is not applied; nothing to accept"
+                    )
                 }
             case .markApplied:
                 guard state?.applied != true else {
@@ -94,7 +106,9 @@ extension Migrator {
                 entry.status = .resumeAccepted
                 entry.statementsDone = state.statementsDone
                 entry.statementsTotal = statements.count
-                entry.statementChecksums = statements.prefix(state.statementsDone).map { Checksum(of: $0.text).description }
+                entry.statementChecksums = statements.prefix(state.statementsDone).map {
+                    Checksum(of: $0.text).description
+                }
             }
             try await work.run(store.insert(entry))
             self.say("recorded \(entry.status.rawValue) for version \(version) of target \(target.name)")
@@ -109,12 +123,18 @@ extension Migrator {
             throw MigrateFailure(.refused, target: target.name, "the description needs letters or digits")
         }
         let scan = self.scan(target)
-        if let problem = scan.problems.first { throw MigrateFailure(.invalid, target: target.name, problem.description) }
-        let next = (scan.catalog.versioned.compactMap { $0.version?.description }.compactMap { Int($0.split(separator: ".").first ?? "") }.max() ?? 0) + 1
+        if let problem = scan.problems.first {
+            throw MigrateFailure(.invalid, target: target.name, problem.description)
+        }
+        let next =
+            (scan.catalog.versioned.compactMap { $0.version?.description }.compactMap {
+                Int($0.split(separator: ".").first ?? "")
+            }.max() ?? 0) + 1
         let folder = self.options.directory.appendingPathComponent("Migrations/\(target.files)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent("V\(next)__\(words.joined(separator: "_")).sql")
-        let header = "-- \(description)\n-- Applied once, in one transaction, by `erpmes migrate up --target \(target.name)`.\n\n"
+        let header =
+            "-- \(description)\n-- Applied once, in one transaction, by `erpmes migrate up --target \(target.name)`.\n\n"
         guard FileManager.default.createFile(atPath: url.path, contents: Data(header.utf8)) else {
             throw MigrateFailure(.refused, target: target.name, "cannot create \(url.path)")
         }

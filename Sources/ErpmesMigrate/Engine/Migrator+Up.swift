@@ -98,7 +98,8 @@ extension Migrator {
                 target: target.name,
                 "schema \(target.schemas.joined(separator: ", ")) already holds objects but has no migration history"
             )
-            failure.hint = "record the version it is at with `erpmes migrate baseline --target \(target.name) --version V`"
+            failure.hint =
+                "record the version it is at with `erpmes migrate baseline --target \(target.name) --version V`"
             throw failure
         }
         try await work.withTransaction { tx in
@@ -117,7 +118,8 @@ extension Migrator {
         [
             SQLCommand(sql: "SET LOCAL search_path = pg_catalog"),
             SQLCommand(
-                sql: "INSERT INTO \(target.catalogTable) (fingerprint) SELECT fingerprint FROM (\(CatalogFingerprint.query)) AS f",
+                sql:
+                    "INSERT INTO \(target.catalogTable) (fingerprint) SELECT fingerprint FROM (\(CatalogFingerprint.query)) AS f",
                 parameters: [target.schemas.pqText ?? "{}"]
             ),
         ]

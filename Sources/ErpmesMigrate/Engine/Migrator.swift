@@ -118,7 +118,10 @@ public struct Migrator: Sendable {
 
     /// Compares files and history without changing anything. Checks drift when a fingerprint has
     /// been stored.
-    public func status(_ target: MigrationTarget, allowOutOfOrder: Set<MigrationVersion> = []) async throws
+    public func status(
+        _ target: MigrationTarget,
+        allowOutOfOrder: Set<MigrationVersion> = []
+    ) async throws
         -> MigrationStatus
     {
         let scan = self.scan(target)
@@ -162,5 +165,39 @@ public struct Migrator: Sendable {
         let old = try CatalogFingerprint(json: try row.decode("fingerprint", as: PQJSON.self))
         let live = try await CatalogFingerprint.live(schemas: target.schemas, on: connection)
         return live.difference(from: old)
+    }
+}
+
+extension Migrator {
+    /// Refuses when any of `targets` has pending, failed, partial, invalid or drifted migrations;
+    /// `erpmes run` calls this before it starts, so it never replicates into a half-migrated schema.
+    /// - Throws: ``MigrateFailure`` `refused`, naming each target and file that is not ready.
+    public func requireReady(_ targets: [MigrationTarget]) async throws {
+        var reasons: [String] = []
+        for target in targets {
+            let status = try await self.status(target)
+            for entry in status.entries where entry.state != "applied" && entry.state != "baseline" {
+                var state = entry.state
+                if let done = entry.statementsDone, let total = entry.statementsTotal { state += " \(done)/\(total)" }
+                reasons.append("target \(target.name): \(entry.script) is \(state)")
+            }
+            if let drift = status.drift, !drift.isEmpty {
+                let objects = drift.added + drift.removed + drift.changed
+                reasons.append("target \(target.name): schema drift in \(objects.joined(separator: ", "))")
+            }
+            // Problems not tied to a listed file: misnamed or duplicate files, dependency cycles.
+            let scripts = status.entries.map(\.script)
+            reasons += status.problems.filter { problem in !scripts.contains { problem.hasPrefix($0) } }
+                .map { "target \(target.name): \($0)" }
+        }
+        guard reasons.isEmpty else {
+            var failure = MigrateFailure(
+                .refused,
+                target: targets.map(\.name).joined(separator: ", "),
+                "migrations are not complete:\n  " + reasons.joined(separator: "\n  ")
+            )
+            failure.hint = "run `erpmes migrate status` and `erpmes migrate up` first"
+            throw failure
+        }
     }
 }
