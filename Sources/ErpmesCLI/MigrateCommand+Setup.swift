@@ -7,7 +7,7 @@ import Logging
 
 extension MigrateOptions {
     /// The migrator and the targets this invocation acts on, in order.
-    func setup() throws -> (Migrator, [MigrationTarget]) {
+    func setup(say: @escaping @Sendable (String) -> Void = { print($0) }) throws -> (Migrator, [MigrationTarget]) {
         var logger = Logger(label: "erpmes.migrate") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = self.verbose ? .debug : .warning
         let environment = ProcessInfo.processInfo.environment
@@ -58,7 +58,7 @@ extension MigrateOptions {
             options.lockTimeout = value
         }
         options.toolVersion = Erpmes.configuration.version
-        let migrator = Migrator(options: options, targets: targets, logger: logger, say: { print($0) })
+        let migrator = Migrator(options: options, targets: targets, logger: logger, say: say)
         let selected: [MigrationTarget]
         if self.target == "all" {
             let names = order.isEmpty ? targets.map(\.name) : order

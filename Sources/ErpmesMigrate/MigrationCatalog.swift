@@ -15,6 +15,7 @@ public struct MigrationCatalog: Sendable {
         public var problems: [MigrationError]
     }
 
+    /// The target's folder name, `erp`.
     public let target: String
     /// Versioned files in ascending version order.
     public let versioned: [MigrationFile]

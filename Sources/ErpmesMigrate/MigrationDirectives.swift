@@ -14,8 +14,11 @@ public struct MigrationDirectives: Hashable, Sendable {
 
     /// A `-- erpmes:requires-target mes >= 3` line: the other target must be at least at that version.
     public struct TargetRequirement: Hashable, Sendable {
+        /// The other target's name, `mes`.
         public var target: String
+        /// The lowest version of the other target that this file can run against.
         public var minimumVersion: MigrationVersion
+        /// Where the directive is, for errors about it.
         public var location: SourceLocation
     }
 
@@ -94,11 +97,13 @@ public struct MigrationDirectives: Hashable, Sendable {
 /// Written as PostgreSQL writes intervals for `lock_timeout`: `500ms`, `10s`, `1min`, or a bare number
 /// of milliseconds. `0` turns the timeout off, as it does in PostgreSQL.
 public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
+    /// The timeout in milliseconds; `0` means no timeout.
     public let milliseconds: Int
 
     /// The largest value PostgreSQL accepts for `lock_timeout`.
     public static let maximumMilliseconds = Int(Int32.max)
 
+    /// `nil` outside `0...maximumMilliseconds`.
     public init?(milliseconds: Int) {
         guard (0...Self.maximumMilliseconds).contains(milliseconds) else { return nil }
         self.milliseconds = milliseconds
@@ -125,6 +130,7 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     /// The timeout as a `Duration`, for waiting on the client side.
     public var duration: Duration { .milliseconds(self.milliseconds) }
 
+    /// The setting value, `10000ms`.
     public var description: String { self.settingValue }
 }
 

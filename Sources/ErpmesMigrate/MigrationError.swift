@@ -65,6 +65,7 @@ public struct MigrationError: Error, Sendable, Hashable {
         public static let invalidTarget = Code(.invalidTarget)
     }
 
+    /// What went wrong, for callers that handle some problems differently.
     public var code: Code
     /// The file's path relative to the migration directory (`Migrations/erp/V1__init.sql`).
     public var file: String
@@ -72,8 +73,10 @@ public struct MigrationError: Error, Sendable, Hashable {
     public var line: Int?
     /// 1-based column, counted in Unicode scalars as PostgreSQL counts characters.
     public var column: Int?
+    /// What is wrong and, where it helps, what to do about it.
     public var message: String
 
+    /// An error at a place in a file, or about the whole file when `line` is `nil`.
     public init(code: Code, file: String, line: Int? = nil, column: Int? = nil, message: String) {
         self.code = code
         self.file = file

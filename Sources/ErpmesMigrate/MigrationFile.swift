@@ -4,11 +4,13 @@
 /// every directive is known and valid for the file's kind, and a statement that cannot run inside a
 /// transaction block only appears where erpmes will not open one.
 public struct MigrationFile: Hashable, Sendable {
+    /// Versioned files run once, in version order; repeatable ones whenever their checksum changes.
     public enum Kind: Hashable, Sendable {
         case versioned(MigrationVersion)
         case repeatable
     }
 
+    /// Which folder the file came from, with the version of a versioned file.
     public let kind: Kind
     /// The file name, `V1_1__add_orders.sql`.
     public let name: String
@@ -21,6 +23,7 @@ public struct MigrationFile: Hashable, Sendable {
     public let content: String
     /// Over the normalised bytes of the file; see ``Checksum``.
     public let checksum: Checksum
+    /// Its `-- erpmes:` lines.
     public let directives: MigrationDirectives
     /// The statements, each with its file location.
     public let statements: [SQLStatement]

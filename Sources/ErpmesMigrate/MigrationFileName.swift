@@ -20,7 +20,9 @@ public enum MigrationFolder: Hashable, Sendable {
 /// as `.gitkeep`), or an error that says what is wrong: a misnamed migration is never skipped, since a
 /// skipped migration looks applied.
 public enum MigrationFileName: Hashable, Sendable {
+    /// `V<version>__<description>.sql`; the description with `_` shown as spaces.
     case versioned(MigrationVersion, description: String)
+    /// `<name>.sql` in `Sql/<target>/`; the description is the name without `.sql`.
     case repeatable(description: String)
     /// `README.md`, `README` or a dotfile.
     case ignored

@@ -8,6 +8,7 @@ public struct Placeholders: Hashable, Sendable {
     /// Name to value. Values never appear in error messages: they may be passwords.
     public var values: [String: String]
 
+    /// Placeholders with these values; names are what follows `erpmes:` in `${erpmes:name}`.
     public init(_ values: [String: String] = [:]) {
         self.values = values
     }

@@ -4,9 +4,12 @@
 /// database. LF, CRLF and a lone CR each end a line, so a file's locations do not depend on how an
 /// editor saved it.
 public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// 1-based line.
     public var line: Int
+    /// 1-based column, in Unicode scalars.
     public var column: Int
 
+    /// A location; both numbers start at 1.
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column

@@ -1,3 +1,4 @@
+import ErpmesMigrate
 import Foundation
 import LibPQ
 import Logging
@@ -21,6 +22,7 @@ public actor TestCluster {
     private var endpoint: Endpoint?
     private var admin: PQConnection?
     private var counter = 0
+    private var templateReady: Task<Void, any Error>?
 
     /// The name of the database every test database is cloned from.
     public static let templateName = "erpmes_template"
@@ -44,8 +46,38 @@ public actor TestCluster {
         return "host=\(endpoint.socketDirectory) port=\(endpoint.port) dbname=\(database) user=\(user)"
     }
 
+    /// The repository, for `Migrations/` and `Sql/`.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Installs the erpmes control schema into the template once per run, so every test database
+    /// starts migrated (as `erpmes migrate up --target erpmes` would leave it).
+    private func prepareTemplate() async throws {
+        // One migration for all callers: the actor is reentrant while it awaits.
+        if let ready = self.templateReady { return try await ready.value }
+        let conninfo = try self.conninfo(database: Self.templateName)
+        let ready = Task { try await Self.migrateTemplate(conninfo: conninfo) }
+        self.templateReady = ready
+        try await ready.value
+    }
+
+    private static func migrateTemplate(conninfo: String) async throws {
+        let target = MigrationTarget(
+            name: "erpmes",
+            conninfo: Secret(conninfo),
+            schemas: ["erpmes"]
+        )
+        let migrator = Migrator(
+            options: MigratorOptions(directory: Self.repositoryRoot),
+            targets: [target],
+            logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        try await migrator.up(target)
+    }
+
     /// Creates a new database cloned from the template and returns its name.
     public func createDatabase() async throws -> String {
+        try await self.prepareTemplate()
         self.counter += 1
         let name = "test_\(ProcessInfo.processInfo.processIdentifier)_\(self.counter)"
         let admin = try await self.adminConnection()

@@ -65,3 +65,12 @@ extension PQConnection {
         }
     }
 }
+
+extension PQConnection {
+    /// Sends ROLLBACK even when the calling task is cancelled: for callers that manage BEGIN and
+    /// COMMIT themselves across several connections.
+    public func rollbackIgnoringCancellation() throws {
+        guard self.isOpen else { return }
+        _ = try self.execute("ROLLBACK", [])
+    }
+}

@@ -1,0 +1,14 @@
+-- erpmes.finish_apply: advances a link's apply position to the batch's tick, in the transaction
+-- that applied it (after erpmes.begin_apply locked the row). Called by `erpmes run`.
+SET LOCAL ROLE erpmes_owner;
+CREATE OR REPLACE FUNCTION erpmes.finish_apply(consumer_name text, tick pg_snapshot, keys bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp
+BEGIN ATOMIC
+    UPDATE erpmes.apply_position
+    SET snapshot = tick, tick_id = tick_id + 1, applied_at = now(), applied_keys = applied_keys + keys
+    WHERE consumer = consumer_name;
+END;
+REVOKE ALL ON FUNCTION erpmes.finish_apply(text, pg_snapshot, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.finish_apply(text, pg_snapshot, bigint) TO erpmes_run;
+COMMENT ON FUNCTION erpmes.finish_apply(text, pg_snapshot, bigint) IS 'Advances a link''s apply position to the tick just applied.';
+RESET ROLE;

@@ -1,0 +1,169 @@
+import ErpmesCore
+import ErpmesReplicator
+import ErpmesTestSupport
+import Foundation
+import LibPQ
+import Logging
+import ServiceLifecycle
+
+/// Two fresh databases (an ERP side and an MES side, both with the control schema from the
+/// template), an `item` entity declared on them, and a replicator running in this process.
+final class ReplicationFixture: Sendable {
+    let erpName: String
+    let mesName: String
+    let erpAdmin: PQConnection
+    let mesAdmin: PQConnection
+
+    /// `erpName` is the test's `.freshDatabase`; the MES side is a second new database.
+    init() async throws {
+        self.erpName = try TestDatabase.require().name
+        self.mesName = try await TestCluster.shared.createDatabase()
+        self.erpAdmin = try await TestDatabase.connect()
+        self.mesAdmin = try await Self.connect(self.mesName)
+    }
+
+    static func connect(_ database: String, user: String = "postgres") async throws -> PQConnection {
+        try await PQConnection.connect(
+            ConnectionConfiguration(
+                conninfo: Secret(try await TestCluster.shared.conninfo(database: database, user: user))
+            ),
+            logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    func erp(user: String = "app_writer") async throws -> PQConnection {
+        try await Self.connect(self.erpName, user: user)
+    }
+    func mes(user: String = "app_writer") async throws -> PQConnection {
+        try await Self.connect(self.mesName, user: user)
+    }
+
+    /// Drops the MES database; the ERP one goes with the test's trait.
+    func tearDown() async throws {
+        await self.mesAdmin.close()
+        try await TestCluster.shared.dropDatabase(self.mesName)
+    }
+
+    /// `item (id, name, qty)` on both sides, published and subscribed in the given directions,
+    /// identity-mapped. The apply function counts applies per row in `applies` (MES side too), so
+    /// a doubled apply shows.
+    func declareItem(erpToMES: Bool = true, mesToERP: Bool = false) async throws {
+        for (admin, publish, subscribe) in [(self.erpAdmin, erpToMES, mesToERP), (self.mesAdmin, mesToERP, erpToMES)] {
+            try await admin.simpleQuery(Self.itemSQL)
+            if publish {
+                try await admin.query(
+                    "SELECT erpmes.publish('item', 'public.item', ARRAY['id'], 'public.item_payload(jsonb[])')"
+                )
+            }
+            if subscribe {
+                try await admin.query("SELECT erpmes.subscribe('item', 'public.item_apply()')")
+            }
+        }
+    }
+
+    static let itemSQL = """
+        CREATE TABLE public.item (id integer PRIMARY KEY, name text NOT NULL, qty numeric(14,5) NOT NULL DEFAULT 0,
+                                  applies integer NOT NULL DEFAULT 0);
+        GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON public.item TO app_writer, erpmes_run;
+        CREATE FUNCTION public.item_payload(keys jsonb[]) RETURNS TABLE (key jsonb, payload jsonb)
+        LANGUAGE sql STABLE AS $$
+            SELECT jsonb_build_object('id', i.id), jsonb_build_object('id', i.id, 'name', i.name, 'qty', i.qty)
+            FROM public.item AS i WHERE i.id IN (SELECT (k->>'id')::integer FROM unnest(keys) AS k)
+        $$;
+        CREATE FUNCTION public.item_apply() RETURNS TABLE (key jsonb, outcome text, reason text)
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT FROM pg_temp.erpmes_batch WHERE op = 'T') THEN
+                DELETE FROM public.item AS i WHERE NOT EXISTS (
+                    SELECT FROM pg_temp.erpmes_batch AS b WHERE b.op = 'U' AND (b.key->>'id')::integer = i.id);
+            END IF;
+            DELETE FROM public.item AS i USING pg_temp.erpmes_batch AS b
+            WHERE b.op = 'D' AND i.id = (b.key->>'id')::integer;
+            INSERT INTO public.item AS i (id, name, qty, applies)
+            SELECT (b.payload->>'id')::integer, b.payload->>'name', (b.payload->>'qty')::numeric, 1
+            FROM pg_temp.erpmes_batch AS b WHERE b.op = 'U' ORDER BY 1
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, applies = i.applies + 1;
+            RETURN QUERY SELECT b.key, 'applied'::text, NULL::text FROM pg_temp.erpmes_batch AS b;
+        END $$;
+        """
+
+    /// The link's configuration, connecting as the unprivileged `erpmes_run` role.
+    func configuration(poll: Duration = .milliseconds(200)) async throws -> RunConfiguration {
+        var configuration = RunConfiguration(links: [
+            RunConfiguration.Link(
+                name: "plant1",
+                erp: Secret(try await TestCluster.shared.conninfo(database: self.erpName, user: "erpmes_run")),
+                mes: Secret(try await TestCluster.shared.conninfo(database: self.mesName, user: "erpmes_run")),
+                timezone: "Europe/Berlin"
+            )
+        ])
+        configuration.poll = poll
+        configuration.reconnectMax = .seconds(1)
+        return configuration
+    }
+
+    /// Quiet unless ERPMES_TEST_LOG names a level (debug, info, ...), then on stderr.
+    static var logger: Logger {
+        guard let level = ProcessInfo.processInfo.environment["ERPMES_TEST_LOG"].flatMap(Logger.Level.init(rawValue:))
+        else {
+            return Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        }
+        var logger = Logger(label: "erpmes.tests") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Starts the replicator for the link in a task and returns once both directions own the link
+    /// (a new link starts replicating from that moment); cancel the task to stop it.
+    func startReplicator(
+        poll: Duration = .milliseconds(200),
+        waitForOwnership: Bool = true
+    ) async throws -> Task<Void, any Error> {
+        let configuration = try await self.configuration(poll: poll)
+        let service = LinkService(
+            link: configuration.links[0],
+            configuration: configuration,
+            logger: Self.logger
+        )
+        let epochs = try await self.epochs()
+        let task = Task { try await service.run() }
+        if waitForOwnership {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let now = try await self.epochs()
+                if now.0 > epochs.0 && now.1 > epochs.1 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        return task
+    }
+
+    /// The owner epochs of the two directions (0 before the link first ran).
+    func epochs() async throws -> (Int, Int) {
+        let query = "SELECT coalesce(max(owner_epoch), 0) FROM erpmes.apply_position"
+        return (
+            try await self.mesAdmin.query(query).first?.decode(0, as: Int.self) ?? 0,
+            try await self.erpAdmin.query(query).first?.decode(0, as: Int.self) ?? 0
+        )
+    }
+
+    /// Polls `query` on `connection` until it returns `expected` (as text) or `timeout` passes.
+    func eventually(
+        _ connection: PQConnection,
+        _ query: String,
+        equals expected: String?,
+        timeout: Duration = .seconds(20)
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await connection.query(query).first?[0] == expected { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// The whole table as text, for comparing both sides.
+    static func snapshot(_ connection: PQConnection, _ table: String = "public.item") async throws -> [[String?]] {
+        try await connection.query("SELECT id, name, qty FROM \(table) ORDER BY id").map { [$0[0], $0[1], $0[2]] }
+    }
+}
