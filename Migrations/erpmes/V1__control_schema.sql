@@ -19,20 +19,26 @@ GRANT USAGE ON SCHEMA erpmes TO erpmes_run;
 
 SET LOCAL ROLE erpmes_owner;
 
--- Which queue table writers append to, and the rotation in progress (PgQ's two-step switch).
+-- The queue table writers append to (0, 1 or 2). A sequence, not a row: its value is read without
+-- a snapshot, so even a REPEATABLE READ writer whose snapshot predates a switch writes to the new
+-- table, and the old one can be truncated once every writer that may have read the old value ended.
+CREATE SEQUENCE erpmes.queue_current MINVALUE 0 MAXVALUE 2 START 0 CYCLE;
+COMMENT ON SEQUENCE erpmes.queue_current IS 'Which queue table capture writes to; moved by erpmes.rotate.';
+
+-- Rotation in progress (PgQ's two-step switch) and the NOTIFY switch.
 CREATE TABLE erpmes.queue_state (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    current_table smallint NOT NULL DEFAULT 0 CHECK (current_table BETWEEN 0 AND 2),
     switched_at timestamptz NOT NULL DEFAULT now(),
-    -- First xid after the last switch: the old table is drained once every consumer's confirmed
-    -- snapshot is past it and no transaction older than it is still running.
+    -- An xid taken after the last switch: the drained table is truncated once no transaction older
+    -- than it runs and every consumer's confirmed snapshot is past it.
     switch_xid xid8,
     draining_table smallint CHECK (draining_table BETWEEN 0 AND 2),
+    rotations bigint NOT NULL DEFAULT 0,
     -- Writers send NOTIFY erpmes_wake only when this is on (and only while the replicator is idle).
     notify boolean NOT NULL DEFAULT true
 );
 INSERT INTO erpmes.queue_state DEFAULT VALUES;
-COMMENT ON TABLE erpmes.queue_state IS 'One row: the queue table writers append to, rotation state, NOTIFY switch.';
+COMMENT ON TABLE erpmes.queue_state IS 'One row: rotation in progress, rotation count, NOTIFY switch.';
 
 -- One narrow row per changed key, written by capture triggers in the writer's transaction.
 CREATE TABLE erpmes.queue_0 (

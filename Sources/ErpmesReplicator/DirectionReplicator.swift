@@ -111,10 +111,17 @@ struct DirectionReplicator: Sendable {
             sourceOpen = true
             let tick = try requireRow(
                 try await self.source.query(
-                    "SELECT snapshot::text AS snapshot, changes FROM erpmes.tick($1, $2::pg_snapshot)",
+                    "SELECT snapshot::text AS snapshot, changes, needs_resync FROM erpmes.tick($1, $2::pg_snapshot)",
                     [self.consumer, self.position]
                 )
             )
+            if try tick.decode("needs_resync", as: Bool.self) {
+                throw ReplicationError(
+                    .needsResync,
+                    link: self.link,
+                    "the \(self.direction.source) side marked consumer \(self.consumer) as needing resync: it confirmed nothing for longer than the retention, so queued changes may be gone; resynchronise the link"
+                )
+            }
             let snapshot: String = try tick.decode("snapshot")
             guard try tick.decode("changes", as: Bool.self) else {
                 try await self.source.query("COMMIT")
@@ -183,6 +190,15 @@ struct DirectionReplicator: Sendable {
             }
             throw error
         }
+    }
+
+    /// One step of queue rotation on the source (see erpmes.rotate); returns what it did.
+    @discardableResult
+    func rotate(rows: Int, interval: Duration, retention: Duration) async throws -> String {
+        try await self.source.query(
+            "SELECT erpmes.rotate($1, make_interval(secs => $2), make_interval(secs => $3)) AS step",
+            [rows, Int(interval.components.seconds), Int(retention.components.seconds)]
+        ).first?["step"] ?? "?"
     }
 
     /// Loads one entity's rows of one phase into the target and applies them.

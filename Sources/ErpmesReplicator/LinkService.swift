@@ -30,7 +30,9 @@ public struct LinkService: Service {
             do {
                 try await self.runConnected()
                 return
-            } catch let error as ReplicationError where error.code == .sourceChanged || error.code == .notMigrated {
+            } catch let error as ReplicationError
+                where error.code == .sourceChanged || error.code == .notMigrated || error.code == .needsResync
+            {
                 self.logger.error("link halted", metadata: [LogKey.error: "\(error.message)"])
                 throw error
             } catch is CancellationError {
@@ -108,8 +110,9 @@ public struct LinkService: Service {
         try await erpWaker.start()
         try await mesWaker.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await Self.loop(toMES, erpWaker) }
-            group.addTask { try await Self.loop(toERP, mesWaker) }
+            let configuration = self.configuration
+            group.addTask { try await Self.loop(toMES, erpWaker, configuration) }
+            group.addTask { try await Self.loop(toERP, mesWaker, configuration) }
             // The first direction to stop (shutdown or error) stops the other.
             try await group.next()
             group.cancelAll()
@@ -120,10 +123,28 @@ public struct LinkService: Service {
 
     /// Batches while there are changes; when there are none, goes idle, takes one more fresh tick,
     /// and then waits for NOTIFY or the poll timer. Shutdown finishes the batch in flight.
-    private static func loop(_ start: DirectionReplicator, _ waker: Waker) async throws {
+    private static func loop(
+        _ start: DirectionReplicator,
+        _ waker: Waker,
+        _ configuration: RunConfiguration
+    ) async throws {
         var replicator = start
         var idle = false
+        var lastRotation = ContinuousClock.now - .seconds(60)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // Queue hygiene on the source, a step every few seconds, busy or idle.
+            if ContinuousClock.now - lastRotation >= .seconds(2) {
+                lastRotation = ContinuousClock.now
+                let step = try await replicator.rotate(
+                    rows: configuration.rotateRows,
+                    interval: configuration.rotateInterval,
+                    retention: configuration.retention
+                )
+                replicator.logger.debug(
+                    "queue rotation",
+                    metadata: ["rotation.step": "\(step)", "side": "\(replicator.direction.source)"]
+                )
+            }
             if try await replicator.runBatch() != nil {
                 if idle {
                     try await waker.busy()

@@ -4,7 +4,9 @@ import LibPQ
 public struct ReplicationError: Error, Sendable, CustomStringConvertible {
     /// What went wrong. Compared with `==`; new codes break no one.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: Hashable, Sendable { case fenced, positionMoved, sourceChanged, notMigrated, rejected }
+        private enum Base: Hashable, Sendable {
+            case fenced, positionMoved, sourceChanged, notMigrated, rejected, needsResync
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         public var description: String { "\(self.base)" }
@@ -16,6 +18,8 @@ public struct ReplicationError: Error, Sendable, CustomStringConvertible {
         public static let sourceChanged = Code(.sourceChanged)
         /// A database lacks the control schema or has migrations pending.
         public static let notMigrated = Code(.notMigrated)
+        /// The link was down longer than the source's retention; its queue rows may be gone.
+        public static let needsResync = Code(.needsResync)
         /// The apply function rejected rows.
         public static let rejected = Code(.rejected)
     }

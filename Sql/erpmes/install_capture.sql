@@ -38,7 +38,7 @@ BEGIN
         body := '';
         FOR part IN 0..2 LOOP
             body := body || format(
-                E'    %s s.current_table = %s THEN\n'
+                E'    %s part = %s THEN\n'
                 || E'        INSERT INTO erpmes.queue_%s (xid, entity_id, key, origin)\n'
                 || E'        SELECT pg_current_xact_id(), %s, k.key, current_setting(''erpmes.origin'', true)\n'
                 || E'        FROM (SELECT DISTINCT k0.key FROM (%s) AS k0(key) WHERE k0.key IS NOT NULL) AS k;\n',
@@ -49,10 +49,11 @@ BEGIN
         EXECUTE format(
             E'CREATE OR REPLACE FUNCTION erpmes.%I() RETURNS trigger\n'
             || E'LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp AS $capture$\n'
-            || E'DECLARE\n    s record;\nBEGIN\n'
-            || E'    SELECT current_table, notify INTO s FROM erpmes.queue_state;\n'
+            || E'DECLARE\n    part bigint;\nBEGIN\n'
+            -- last_value of the sequence: read without a snapshot (see erpmes.queue_current).
+            || E'    SELECT last_value INTO part FROM erpmes.queue_current;\n'
             || E'%s    END IF;\n'
-            || E'    IF s.notify THEN\n        PERFORM erpmes.wake();\n    END IF;\n'
+            || E'    IF (SELECT notify FROM erpmes.queue_state) THEN\n        PERFORM erpmes.wake();\n    END IF;\n'
             || E'    RETURN NULL;\nEND $capture$',
             function_name, body);
         EXECUTE format('ALTER FUNCTION erpmes.%I() OWNER TO erpmes_owner', function_name);

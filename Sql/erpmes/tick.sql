@@ -30,11 +30,20 @@ BEGIN
         WHERE q.xid >= pg_snapshot_xmin(previous) AND q.xid < pg_snapshot_xmax(snapshot)
           AND pg_visible_in_snapshot(q.xid, snapshot) AND NOT pg_visible_in_snapshot(q.xid, previous)
     );
-    -- The previous tick is what the target has committed: rotation waits for it.
-    IF changes OR c.confirmed_snapshot IS NULL OR c.confirmed_snapshot::text <> previous::text THEN
+    IF changes THEN
+        -- The previous tick is what the target has committed: rotation waits for it.
         UPDATE erpmes.consumer
-        SET last_tick_snapshot = snapshot, last_tick_at = now(),
-            confirmed_snapshot = previous, confirmed_at = now()
+        SET last_tick_snapshot = snapshot, last_tick_at = now(), confirmed_snapshot = previous, confirmed_at = now()
+        WHERE consumer = consumer_name;
+    ELSIF c.confirmed_snapshot IS NULL
+        OR pg_snapshot_xmin(c.confirmed_snapshot) < pg_snapshot_xmin(previous)
+        OR EXISTS (SELECT FROM erpmes.queue_state AS s WHERE s.switch_xid IS NOT NULL
+                   AND pg_snapshot_xmin(c.confirmed_snapshot) <= s.switch_xid) THEN
+        -- Nothing between the previous tick and this one: everything this snapshot sees is consumed.
+        -- Written only when that moves the confirmed position (after a batch, or while a rotation
+        -- waits for this consumer), so an idle link does not commit on every poll.
+        UPDATE erpmes.consumer
+        SET last_tick_snapshot = snapshot, last_tick_at = now(), confirmed_snapshot = snapshot, confirmed_at = now()
         WHERE consumer = consumer_name;
     END IF;
 END $$;

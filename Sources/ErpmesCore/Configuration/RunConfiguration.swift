@@ -10,6 +10,9 @@ import LibPQ
 /// lock_timeout = "5s"     # for apply statements, so links and ERP users never deadlock
 /// reconnect_max = "30s"   # reconnect backoff: 0.1 s doubling to this, with jitter
 /// batch_keys = 10000      # keys per apply chunk
+/// rotate_rows = 1000000   # switch the queue table after this many rows ...
+/// rotate_interval = "5min" # ... or this long
+/// retention = "7d"        # a link that confirmed nothing for this long is marked "needs resync"
 ///
 /// [links.plant1]
 /// erp = "service=erp"
@@ -39,6 +42,9 @@ public struct RunConfiguration: Sendable {
     public var lockTimeout: Duration = .seconds(5)
     public var reconnectMax: Duration = .seconds(30)
     public var batchKeys = 10_000
+    public var rotateRows = 1_000_000
+    public var rotateInterval: Duration = .seconds(300)
+    public var retention: Duration = .seconds(7 * 86_400)
 
     public init(links: [Link]) { self.links = links }
 
@@ -48,7 +54,13 @@ public struct RunConfiguration: Sendable {
         let root = try ConfigReader.load(contentsOfFile: path, environment: environment)
         var configuration = RunConfiguration(links: [])
         if let run = try root.optionalTable("run") {
-            try run.rejectUnknownKeys(allowed: ["poll", "notify", "lock_timeout", "reconnect_max", "batch_keys"])
+            try run.rejectUnknownKeys(allowed: [
+                "poll", "notify", "lock_timeout", "reconnect_max", "batch_keys", "rotate_rows", "rotate_interval",
+                "retention",
+            ])
+            configuration.rotateRows = try run.optionalInt("rotate_rows") ?? configuration.rotateRows
+            configuration.rotateInterval = try run.optionalDuration("rotate_interval") ?? configuration.rotateInterval
+            configuration.retention = try run.optionalDuration("retention") ?? configuration.retention
             configuration.poll = try run.optionalDuration("poll") ?? configuration.poll
             configuration.notify = try run.optionalBool("notify") ?? configuration.notify
             configuration.lockTimeout = try run.optionalDuration("lock_timeout") ?? configuration.lockTimeout
