@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 
-.PHONY: demo test soak build lint deps clean
+.PHONY: demo test soak bench build lint deps clean
 
 ## demo: build erpmes and run the demo on a private throwaway PostgreSQL cluster
 demo: deps
@@ -18,6 +18,11 @@ test: deps lint
 soak: deps
 	$(SWIFT) build --build-tests -c release
 	ERPMES_SOAK=1 scripts/pg-sandbox run -- $(SWIFT) test -c release --skip-build
+
+## bench: replication throughput against a plain batched upsert, in one run (release build)
+bench: deps
+	$(SWIFT) build -c release --product erpmes
+	scripts/pg-sandbox run -- $$($(SWIFT) build -c release --show-bin-path)/erpmes bench --dir . --replicator-user erpmes_run
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)

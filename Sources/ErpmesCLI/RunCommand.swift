@@ -82,8 +82,7 @@ struct RunCommand: AsyncParsableCommand {
     private func requireMigrated(environment: [String: String]) async throws {
         let text = (try? String(contentsOfFile: self.config, encoding: .utf8)) ?? ""
         guard text.contains("[migrate") else { return }
-        var options = MigrateOptions()
-        options.config = self.config
+        let options = try MigrateOptions.parse(["--config", self.config])
         try await reportingFailures {
             let (migrator, targets) = try options.setup(say: { _ in })
             try await migrator.requireReady(targets)

@@ -17,6 +17,9 @@ struct DirectionReplicator: Sendable {
     let logger: Logger
     let lockTimeout: Duration
     let plantTimeZone: String
+    /// Keys per apply chunk: a source transaction larger than this is applied in key-ordered
+    /// chunks inside the one target transaction (atomic), so memory stays bounded.
+    let chunkKeys: Int
     let consumer: String
     let identity: (systemIdentifier: Int64, timeline: Int32)
     var epoch: Int64
@@ -31,6 +34,7 @@ struct DirectionReplicator: Sendable {
         source: PQConnection,
         target: PQConnection,
         lockTimeout: Duration,
+        chunkKeys: Int = 10_000,
         logger: Logger
     ) async throws -> DirectionReplicator {
         let consumer = direction.consumer(link: link.name)
@@ -72,6 +76,7 @@ struct DirectionReplicator: Sendable {
             logger: logger,
             lockTimeout: lockTimeout,
             plantTimeZone: link.timezone,
+            chunkKeys: chunkKeys,
             consumer: consumer,
             identity: identity,
             epoch: epoch,
@@ -130,20 +135,30 @@ struct DirectionReplicator: Sendable {
             // The tick row must be on disk before the target commits (DESIGN 2.2).
             try await self.source.query("SET LOCAL synchronous_commit = on")
             try await self.source.query(
-                "CREATE TEMP TABLE erpmes_out (entity text, key jsonb, op \"char\", payload jsonb) ON COMMIT DROP"
+                "CREATE TEMP TABLE erpmes_out (n bigint GENERATED ALWAYS AS IDENTITY, entity text, key jsonb, op \"char\", payload jsonb) ON COMMIT DROP"
             )
-            try await self.source.query(
-                "INSERT INTO erpmes_out SELECT * FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, $3::text[])",
+            let total = try await self.source.query(
+                "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, $3::text[])",
                 [self.position, snapshot, entities]
-            )
+            ).affectedRows
+            if total > self.chunkKeys {
+                try await self.source.query("CREATE INDEX ON erpmes_out (n)")
+            }
             let counts = try await self.source.query(
-                "SELECT entity, count(*) FILTER (WHERE op <> 'U') AS removals, count(*) FILTER (WHERE op = 'U') AS upserts FROM erpmes_out GROUP BY entity"
+                """
+                SELECT entity, count(*) FILTER (WHERE op <> 'U') AS removals, count(*) FILTER (WHERE op = 'U') AS upserts,
+                       min(n) AS first, max(n) AS last
+                FROM erpmes_out GROUP BY entity
+                """
             )
             var removals: [String: Int] = [:]
             var upserts: [String: Int] = [:]
+            var ranges: [String: ClosedRange<Int>] = [:]
             for row in counts {
-                removals[try row.decode("entity")] = try row.decode("removals")
-                upserts[try row.decode("entity")] = try row.decode("upserts")
+                let entity: String = try row.decode("entity")
+                removals[entity] = try row.decode("removals")
+                upserts[entity] = try row.decode("upserts")
+                ranges[entity] = try row.decode("first", as: Int.self)...row.decode("last", as: Int.self)
             }
 
             try await self.target.query("BEGIN")
@@ -162,10 +177,10 @@ struct DirectionReplicator: Sendable {
             // Deletes children first, then inserts and updates parents first.
             var applied = 0
             for entity in entities.reversed() where (removals[entity] ?? 0) > 0 {
-                applied += try await self.apply(entity, filter: "op <> 'U'")
+                applied += try await self.apply(entity, filter: "op <> 'U'", rows: ranges[entity]!)
             }
             for entity in entities where (upserts[entity] ?? 0) > 0 {
-                applied += try await self.apply(entity, filter: "op = 'U'")
+                applied += try await self.apply(entity, filter: "op = 'U'", rows: ranges[entity]!)
             }
             try await self.source.query("COMMIT")
             sourceOpen = false
@@ -201,23 +216,29 @@ struct DirectionReplicator: Sendable {
         ).first?["step"] ?? "?"
     }
 
-    /// Loads one entity's rows of one phase into the target and applies them.
-    private func apply(_ entity: String, filter: String) async throws -> Int {
-        let rows = try await self.source.copyOut(
-            "COPY (SELECT key, op, payload FROM erpmes_out WHERE entity = \(SQLQuote.literal(entity)) AND \(filter) ORDER BY key) TO STDOUT"
-        )
-        try await self.target.query("TRUNCATE erpmes_batch")
-        let loaded = try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: rows)
-        let problems = try await self.target.query(
-            "SELECT key::text AS key, outcome, reason FROM erpmes.apply_entity($1) WHERE outcome <> 'applied' ORDER BY key",
-            [entity]
-        )
-        if let first = problems.first {
-            throw ReplicationError(
-                .rejected,
-                link: self.link,
-                "entity \(entity): \(problems.count) row(s) not applied; first key \(first["key"] ?? "?"): \(first["outcome"] ?? "?") \(first["reason"] ?? "")"
+    /// Loads one entity's rows of one phase into the target and applies them, `chunkKeys` rows at a
+    /// time in key order (`rows` is the entity's range of row numbers in the batch table).
+    private func apply(_ entity: String, filter: String, rows: ClosedRange<Int>) async throws -> Int {
+        var loaded = 0
+        for first in stride(from: rows.lowerBound, through: rows.upperBound, by: self.chunkKeys) {
+            let last = min(first + self.chunkKeys - 1, rows.upperBound)
+            let data = try await self.source.copyOut(
+                "COPY (SELECT key, op, payload FROM erpmes_out WHERE n BETWEEN \(first) AND \(last) AND entity = \(SQLQuote.literal(entity)) AND \(filter) ORDER BY n) TO STDOUT"
             )
+            guard !data.isEmpty else { continue }
+            try await self.target.query("TRUNCATE erpmes_batch")
+            loaded += try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
+            let problems = try await self.target.query(
+                "SELECT key::text AS key, outcome, reason FROM erpmes.apply_entity($1) WHERE outcome <> 'applied' ORDER BY key",
+                [entity]
+            )
+            if let problem = problems.first {
+                throw ReplicationError(
+                    .rejected,
+                    link: self.link,
+                    "entity \(entity): \(problems.count) row(s) not applied; first key \(problem["key"] ?? "?"): \(problem["outcome"] ?? "?") \(problem["reason"] ?? "")"
+                )
+            }
         }
         return loaded
     }

@@ -95,6 +95,7 @@ public struct LinkService: Service {
             source: erpSource,
             target: mesTarget,
             lockTimeout: self.configuration.lockTimeout,
+            chunkKeys: self.configuration.batchKeys,
             logger: self.logger
         )
         let toERP = try await DirectionReplicator.start(
@@ -103,6 +104,7 @@ public struct LinkService: Service {
             source: mesSource,
             target: erpTarget,
             lockTimeout: self.configuration.lockTimeout,
+            chunkKeys: self.configuration.batchKeys,
             logger: self.logger
         )
         let erpWaker = Waker(connection: erpListener, poll: self.configuration.poll, notify: self.configuration.notify)

@@ -214,6 +214,46 @@ import Testing
         #expect(bad.stderr.contains("conninfo"))
     }
 
+    @Test("erpmes run refuses to start while a configured migration is pending, and names it", .freshDatabase)
+    func runRefusesPending() async throws {
+        let fixture = try await MigrationFixture()
+        try fixture.write("db/Migrations/app/V1__a.sql", "CREATE TABLE a (id int);")
+        try fixture.write(
+            "erpmes.toml",
+            """
+            [migrate]
+            dir = "db"
+
+            [migrate.targets.app]
+            conninfo = "\(fixture.conninfo)"
+
+            [links.plant1]
+            erp = "\(fixture.conninfo)"
+            mes = "\(fixture.conninfo)"
+            """
+        )
+        let config = fixture.directory.appendingPathComponent("erpmes.toml").path
+        let refused = try await ErpmesProcess.run(["run", "--config", config])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("target app: Migrations/app/V1__a.sql is pending"))
+        #expect(refused.stderr.contains("erpmes migrate up"))
+    }
+
+    @Test("new creates the next versioned file, which then validates as pending")
+    func newFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erpmes-new-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await ErpmesProcess.run(["migrate", "new", "erp", "Create items!", "--dir", directory.path])
+        #expect(first.status == 0)
+        #expect(first.stdout.hasSuffix("Migrations/erp/V1__create_items.sql\n"))
+        let second = try await ErpmesProcess.run(["migrate", "new", "erp", "add lot expiry", "--dir", directory.path])
+        #expect(second.stdout.hasSuffix("Migrations/erp/V2__add_lot_expiry.sql\n"))
+        let catalog = try MigrationCatalog.load(directory: directory, target: "erp")
+        #expect(catalog.versioned.map(\.description) == ["create items", "add lot expiry"])
+        let empty = try await ErpmesProcess.run(["migrate", "new", "erp", "!!!", "--dir", directory.path])
+        #expect(empty.status == 2)
+    }
+
     @Test("--help explains the command and its exit codes")
     func help() async throws {
         let result = try await ErpmesProcess.run(["migrate", "status", "--help"])
