@@ -225,27 +225,30 @@ extension MigrateCommand {
         )
     }
 
+    /// What every repair subcommand takes: the version and the reason, which the history keeps.
+    struct RepairArguments: ParsableArguments {
+        @OptionGroup var options: MigrateOptions
+        @Argument(help: "The version.") var version: String
+        @Option(help: "Why (required; kept in the history).") var reason: String
+
+        /// Records `repair` for the version on every selected target.
+        func record(_ repair: (MigrationVersion) -> Migrator.Repair) async throws {
+            try await reportingFailures {
+                let (migrator, targets) = try self.options.setup()
+                let version = try ErpmesCLI.version(self.version)
+                for target in targets { try await migrator.repair(target, repair(version), reason: self.reason) }
+            }
+        }
+    }
+
     struct AcceptChecksum: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accept-checksum",
             abstract: "Accept the current checksum of an applied file that was edited harmlessly."
         )
-        @OptionGroup var options: MigrateOptions
-        @Argument(help: "The version.") var version: String
-        @Option(help: "Why (required; kept in the history).") var reason: String
+        @OptionGroup var arguments: RepairArguments
 
-        func run() async throws {
-            try await reportingFailures {
-                let (migrator, targets) = try self.options.setup()
-                for target in targets {
-                    try await migrator.repair(
-                        target,
-                        .acceptChecksum(try ErpmesCLI.version(self.version)),
-                        reason: self.reason
-                    )
-                }
-            }
-        }
+        func run() async throws { try await self.arguments.record { .acceptChecksum($0) } }
     }
 
     struct MarkApplied: AsyncParsableCommand {
@@ -253,40 +256,18 @@ extension MigrateCommand {
             commandName: "mark-applied",
             abstract: "Record a version as applied without running it (it was applied by hand)."
         )
-        @OptionGroup var options: MigrateOptions
-        @Argument(help: "The version.") var version: String
-        @Option(help: "Why (required; kept in the history).") var reason: String
+        @OptionGroup var arguments: RepairArguments
 
-        func run() async throws {
-            try await reportingFailures {
-                let (migrator, targets) = try self.options.setup()
-                for target in targets {
-                    try await migrator.repair(
-                        target,
-                        .markApplied(try ErpmesCLI.version(self.version)),
-                        reason: self.reason
-                    )
-                }
-            }
-        }
+        func run() async throws { try await self.arguments.record { .markApplied($0) } }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let a partial non-transactional file resume although its applied statements were edited."
         )
-        @OptionGroup var options: MigrateOptions
-        @Argument(help: "The version.") var version: String
-        @Option(help: "Why (required; kept in the history).") var reason: String
+        @OptionGroup var arguments: RepairArguments
 
-        func run() async throws {
-            try await reportingFailures {
-                let (migrator, targets) = try self.options.setup()
-                for target in targets {
-                    try await migrator.repair(target, .resume(try ErpmesCLI.version(self.version)), reason: self.reason)
-                }
-            }
-        }
+        func run() async throws { try await self.arguments.record { .resume($0) } }
     }
 }
 

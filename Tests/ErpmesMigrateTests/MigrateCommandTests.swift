@@ -239,6 +239,28 @@ import Testing
         #expect(refused.stderr.contains("erpmes migrate up"))
     }
 
+    @Test("repair mark-applied needs --reason and records a row; the version then counts as applied", .freshDatabase)
+    func repairCommand() async throws {
+        let fixture = try await MigrationFixture()
+        try fixture.write("Migrations/app/V1__a.sql", "CREATE TABLE a (id int);")
+        try fixture.write("Migrations/app/V2__by_hand.sql", "CREATE TABLE b (id int);")
+        #expect(try await self.migrate(fixture, ["up", "--to", "1"]).status == 0)
+        let missingReason = try await self.migrate(fixture, ["repair", "mark-applied", "V2"])
+        #expect(missingReason.status == 64)
+        #expect(missingReason.stderr.contains("--reason"))
+        let repaired = try await self.migrate(
+            fixture,
+            ["repair", "mark-applied", "V2", "--reason", "applied by hand in ticket 42"]
+        )
+        #expect(repaired.status == 0, "\(repaired.stderr)")
+        #expect(try await self.migrate(fixture, ["status"]).status == 0)
+        let connection = try await TestDatabase.connect()
+        let rows = try await fixture.history(connection)
+        #expect(rows.last?.status == .markedApplied)
+        #expect(rows.last?.reason == "applied by hand in ticket 42")
+        #expect(try await connection.query("SELECT to_regclass('public.b') IS NULL").first?[0] == "t")
+    }
+
     @Test("new creates the next versioned file, which then validates as pending")
     func newFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erpmes-new-\(UUID().uuidString)")
