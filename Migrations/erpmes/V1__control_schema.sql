@@ -23,6 +23,7 @@ SET LOCAL ROLE erpmes_owner;
 -- a snapshot, so even a REPEATABLE READ writer whose snapshot predates a switch writes to the new
 -- table, and the old one can be truncated once every writer that may have read the old value ended.
 CREATE SEQUENCE erpmes.queue_current MINVALUE 0 MAXVALUE 2 START 0 CYCLE;
+SELECT setval('erpmes.queue_current', 0, true);  -- last_value 0 counts as current (erpmes.rotate sets it)
 COMMENT ON SEQUENCE erpmes.queue_current IS 'Which queue table capture writes to; moved by erpmes.rotate.';
 
 -- Rotation in progress (PgQ's two-step switch) and the NOTIFY switch.
@@ -107,6 +108,7 @@ CREATE TABLE erpmes.consumer (
     confirmed_snapshot pg_snapshot,
     confirmed_at timestamptz,
     last_tick_snapshot pg_snapshot,
+    -- Heartbeat: the link's last tick or rotation step; retention counts from here.
     last_tick_at timestamptz,
     needs_resync boolean NOT NULL DEFAULT false,
     registered_at timestamptz NOT NULL DEFAULT now()

@@ -68,6 +68,13 @@ struct DirectionReplicator: Sendable {
         }
         let epoch = try requireRow(try await target.query("SELECT erpmes.take_ownership($1) AS epoch", [consumer]))
             .decode("epoch", as: Int64.self)
+        // Read after taking ownership: the previous owner's apply in flight may have moved it.
+        let current = try requireRow(
+            try await target.query(
+                "SELECT snapshot::text AS snapshot FROM erpmes.apply_position WHERE consumer = $1",
+                [consumer]
+            )
+        )
         let replicator = DirectionReplicator(
             link: link.name,
             direction: direction,
@@ -80,7 +87,7 @@ struct DirectionReplicator: Sendable {
             consumer: consumer,
             identity: identity,
             epoch: epoch,
-            position: try positionRow.decode("snapshot")
+            position: try current.decode("snapshot")
         )
         logger.notice(
             "direction started",
@@ -211,8 +218,8 @@ struct DirectionReplicator: Sendable {
     @discardableResult
     func rotate(rows: Int, interval: Duration, retention: Duration) async throws -> String {
         try await self.source.query(
-            "SELECT erpmes.rotate($1, make_interval(secs => $2), make_interval(secs => $3)) AS step",
-            [rows, Int(interval.components.seconds), Int(retention.components.seconds)]
+            "SELECT erpmes.rotate($1, $2, make_interval(secs => $3), make_interval(secs => $4)) AS step",
+            [self.consumer, rows, Int(interval.components.seconds), Int(retention.components.seconds)]
         ).first?["step"] ?? "?"
     }
 

@@ -3,9 +3,11 @@
 -- records switch_xid (an xid taken after the switch); and once no transaction older than that runs
 -- and every consumer has confirmed past it, TRUNCATEs the drained table. No row is ever DELETEd.
 -- Also marks consumers that confirmed nothing for longer than `retention` as needing resync, so a
--- dead link cannot hold the queue forever. Called by `erpmes run` every few seconds.
+-- dead link cannot hold the queue forever (a link that calls rotate, busy or idle, is alive).
+-- Called by `erpmes run` every few seconds with its consumer name.
 SET LOCAL ROLE erpmes_owner;
 CREATE OR REPLACE FUNCTION erpmes.rotate(
+    caller text,
     max_rows bigint DEFAULT 1000000,
     max_age interval DEFAULT '5 minutes',
     retention interval DEFAULT '7 days'
@@ -20,8 +22,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 'busy';  -- another replicator is rotating
     END IF;
+    -- The caller's link is alive: refresh its heartbeat, then mark links that have not been heard
+    -- of for longer than the retention (down, not merely idle).
+    UPDATE erpmes.consumer SET last_tick_at = now() WHERE consumer = caller;
     UPDATE erpmes.consumer SET needs_resync = true
-    WHERE NOT needs_resync AND confirmed_at < now() - retention;
+    WHERE NOT needs_resync AND coalesce(last_tick_at, registered_at) < now() - retention;
     IF st.draining_table IS NOT NULL THEN
         IF st.switch_xid IS NULL THEN
             -- This transaction's xid comes after the switch: every writer that may still have read
@@ -51,13 +56,14 @@ BEGIN
     IF filled = 0 OR (filled < max_rows AND st.switched_at > now() - max_age) THEN
         RETURN 'idle';
     END IF;
-    PERFORM nextval('erpmes.queue_current');
     UPDATE erpmes.queue_state
     SET draining_table = current_part, switch_xid = NULL, switched_at = now(), rotations = rotations + 1;
+    -- Last, because setval is not undone by a rollback: capture moves only once the switch is recorded.
+    PERFORM setval('erpmes.queue_current', (current_part + 1) % 3, true);
     RETURN 'switched';
 END $$;
-REVOKE ALL ON FUNCTION erpmes.rotate(bigint, interval, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION erpmes.rotate(bigint, interval, interval) TO erpmes_run;
-COMMENT ON FUNCTION erpmes.rotate(bigint, interval, interval) IS
+REVOKE ALL ON FUNCTION erpmes.rotate(text, bigint, interval, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.rotate(text, bigint, interval, interval) TO erpmes_run;
+COMMENT ON FUNCTION erpmes.rotate(text, bigint, interval, interval) IS
     'One step of queue rotation: switch, record the switch xid, or truncate the drained table; marks dead consumers for resync.';
 RESET ROLE;

@@ -6,42 +6,72 @@ import LibPQ
 import Logging
 import ServiceLifecycle
 
-/// Two fresh databases (an ERP side and an MES side, both with the control schema from the
-/// template), an `item` entity declared on them, and a replicator running in this process.
+/// Two fresh databases (an ERP side and an MES side, both with the control schema), an `item`
+/// entity declared on them, and a replicator running in this process.
+///
+/// By default both live in the run's shared cluster (the ERP one is the test's `.freshDatabase`);
+/// tests that restart or crash a server pass ``DedicatedCluster``s instead.
 final class ReplicationFixture: Sendable {
-    let erpName: String
-    let mesName: String
+    /// `host=... port=... dbname=...`, without a user: each role connects with its own.
+    let erpConninfo: String
+    let mesConninfo: String
     let erpAdmin: PQConnection
     let mesAdmin: PQConnection
+    /// The MES database to drop at tear-down (nil: it goes with its dedicated cluster).
+    private let sharedMESName: String?
 
-    /// `erpName` is the test's `.freshDatabase`; the MES side is a second new database.
-    init() async throws {
-        self.erpName = try TestDatabase.require().name
-        self.mesName = try await TestCluster.shared.createDatabase()
-        self.erpAdmin = try await TestDatabase.connect()
-        self.mesAdmin = try await Self.connect(self.mesName)
+    /// The ERP side is the test's `.freshDatabase`; the MES side is a second new database.
+    convenience init() async throws {
+        let endpoint = try await TestCluster.shared.current()
+        let base = "host=\(endpoint.socketDirectory) port=\(endpoint.port) dbname="
+        let mesName = try await TestCluster.shared.createDatabase()
+        try await self.init(erp: base + TestDatabase.require().name, mes: base + mesName, sharedMESName: mesName)
     }
 
-    static func connect(_ database: String, user: String = "postgres") async throws -> PQConnection {
+    /// Databases `erp` and `mes`, created and migrated in the given clusters (may be the same one).
+    convenience init(erp: DedicatedCluster, mes: DedicatedCluster) async throws {
+        try await erp.createMigratedDatabase("erp")
+        try await mes.createMigratedDatabase("mes")
+        try await self.init(
+            erp: "host=\(erp.directory) port=\(erp.port) dbname=erp",
+            mes: "host=\(mes.directory) port=\(mes.port) dbname=mes",
+            sharedMESName: nil
+        )
+    }
+
+    private init(erp: String, mes: String, sharedMESName: String?) async throws {
+        self.erpConninfo = erp
+        self.mesConninfo = mes
+        self.sharedMESName = sharedMESName
+        self.erpAdmin = try await Self.connect(erp + " user=postgres")
+        self.mesAdmin = try await Self.connect(mes + " user=postgres")
+    }
+
+    /// The same two databases with new admin connections, for after a server restart cut the old ones.
+    func reconnected() async throws -> ReplicationFixture {
+        try await ReplicationFixture(erp: self.erpConninfo, mes: self.mesConninfo, sharedMESName: self.sharedMESName)
+    }
+
+    static func connect(_ conninfo: String) async throws -> PQConnection {
         try await PQConnection.connect(
-            ConnectionConfiguration(
-                conninfo: Secret(try await TestCluster.shared.conninfo(database: database, user: user))
-            ),
+            ConnectionConfiguration(conninfo: Secret(conninfo), applicationName: "erpmes-tests"),
             logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
         )
     }
 
     func erp(user: String = "app_writer") async throws -> PQConnection {
-        try await Self.connect(self.erpName, user: user)
+        try await Self.connect(self.erpConninfo + " user=\(user)")
     }
     func mes(user: String = "app_writer") async throws -> PQConnection {
-        try await Self.connect(self.mesName, user: user)
+        try await Self.connect(self.mesConninfo + " user=\(user)")
     }
 
-    /// Drops the MES database; the ERP one goes with the test's trait.
+    /// Closes the admin connections and drops the MES database of the shared cluster; the ERP one
+    /// goes with the test's trait.
     func tearDown() async throws {
+        await self.erpAdmin.close()
         await self.mesAdmin.close()
-        try await TestCluster.shared.dropDatabase(self.mesName)
+        if let name = self.sharedMESName { try await TestCluster.shared.dropDatabase(name) }
     }
 
     /// `item (id, name, qty)` on both sides, published and subscribed in the given directions,
@@ -92,8 +122,8 @@ final class ReplicationFixture: Sendable {
         var configuration = RunConfiguration(links: [
             RunConfiguration.Link(
                 name: "plant1",
-                erp: Secret(try await TestCluster.shared.conninfo(database: self.erpName, user: "erpmes_run")),
-                mes: Secret(try await TestCluster.shared.conninfo(database: self.mesName, user: "erpmes_run")),
+                erp: Secret(self.erpConninfo + " user=erpmes_run"),
+                mes: Secret(self.mesConninfo + " user=erpmes_run"),
                 timezone: "Europe/Berlin"
             )
         ])
@@ -117,9 +147,13 @@ final class ReplicationFixture: Sendable {
     /// (a new link starts replicating from that moment); cancel the task to stop it.
     func startReplicator(
         poll: Duration = .milliseconds(200),
+        rotateRows: Int? = nil,
+        retention: Duration? = nil,
         waitForOwnership: Bool = true
     ) async throws -> Task<Void, any Error> {
-        let configuration = try await self.configuration(poll: poll)
+        var configuration = try await self.configuration(poll: poll)
+        configuration.rotateRows = rotateRows ?? configuration.rotateRows
+        configuration.retention = retention ?? configuration.retention
         let service = LinkService(
             link: configuration.links[0],
             configuration: configuration,
