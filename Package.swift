@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ErpmesCoreTests",
-            dependencies: ["ErpmesCore"],
+            dependencies: ["ErpmesCore", "LibPQ"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -192,7 +192,7 @@ public struct ConfigReader: Sendable {
     }
 
     /// An error located at `key`, or at the table itself when `key` is `nil` or has no source.
-    func failure(_ code: ConfigError.Code, _ message: String, key: String?) -> ConfigError {
+    public func failure(_ code: ConfigError.Code, _ message: String, key: String?) -> ConfigError {
         let keyPath = key.map(self.keyPath) ?? self.path
         var error = ConfigError(code: code, file: self.file, keyPath: keyPath.isEmpty ? nil : keyPath, message: message)
         switch key.flatMap(self.table.source(of:)) ?? self.table.source {

@@ -66,14 +66,7 @@ public struct RunConfiguration: Sendable {
             configuration.lockTimeout = try run.optionalDuration("lock_timeout") ?? configuration.lockTimeout
             configuration.reconnectMax = try run.optionalDuration("reconnect_max") ?? configuration.reconnectMax
             if let keys = try run.optionalInt("batch_keys") {
-                guard keys > 0 else {
-                    throw ConfigError(
-                        code: .invalidValue,
-                        file: path,
-                        keyPath: run.keyPath("batch_keys"),
-                        message: "must be positive"
-                    )
-                }
+                guard keys > 0 else { throw run.failure(.invalidValue, "must be positive", key: "batch_keys") }
                 configuration.batchKeys = keys
             }
         }
@@ -89,20 +82,14 @@ public struct RunConfiguration: Sendable {
             try link.rejectUnknownKeys(allowed: ["erp", "mes", "timezone"])
             let name = link.name ?? ""
             guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
-                throw ConfigError(
-                    code: .invalidValue,
-                    file: path,
-                    keyPath: link.path,
-                    message: "a link name may hold only letters, digits, '_' and '-'"
-                )
+                throw link.failure(.invalidValue, "a link name may hold only letters, digits, '_' and '-'", key: nil)
             }
             let timezone = try link.optionalString("timezone") ?? "UTC"
             guard TimeZone(identifier: timezone) != nil else {
-                throw ConfigError(
-                    code: .invalidValue,
-                    file: path,
-                    keyPath: link.keyPath("timezone"),
-                    message: "'\(timezone)' is not an IANA time zone such as Europe/Berlin"
+                throw link.failure(
+                    .invalidValue,
+                    "'\(timezone)' is not an IANA time zone such as Europe/Berlin",
+                    key: "timezone"
                 )
             }
             configuration.links.append(
