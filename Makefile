@@ -12,12 +12,12 @@ demo: deps
 ## test: the whole test suite against a throwaway PostgreSQL 15 (what CI runs)
 test: deps lint
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	scripts/pg-sandbox run -- $(SWIFT) test --skip-build
+	scripts/pg-sandbox run -- scripts/run-tests
 
 ## soak: the issues' full-scale numbers (long); prints the figures closing notes report
 soak: deps
 	$(SWIFT) build --build-tests -c release
-	ERPMES_SOAK=1 scripts/pg-sandbox run -- $(SWIFT) test -c release --skip-build
+	ERPMES_SOAK=1 scripts/pg-sandbox run -- scripts/run-tests -c release
 
 ## bench: replication throughput against a plain batched upsert, in one run (release build)
 bench: deps
