@@ -81,20 +81,17 @@ import Testing
         #expect(plan.stdout.contains("BEGIN;\nSELECT set_config('lock_timeout', '3000ms', true);\nCREATE TABLE item"))
         let endpoint = try await TestCluster.shared.current()
         let psql = (endpoint.binDirectory ?? "/usr/lib/postgresql/15/bin") + "/psql"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = [
-            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", endpoint.socketDirectory, "-p", "\(endpoint.port)", "-U",
-            "postgres", "-d", clone,
-        ]
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data(plan.stdout.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        // psql -f, not a pipe: a server started by a parallel test could inherit the pipe's write end.
+        let planFile = fixture.directory.appendingPathComponent("plan.sql")
+        try Data(plan.stdout.utf8).write(to: planFile)
+        let replay = try ChildProcess.spawn(
+            psql,
+            [
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", endpoint.socketDirectory, "-p", "\(endpoint.port)", "-U",
+                "postgres", "-d", clone, "-f", planFile.path,
+            ]
+        )
+        #expect(try await replay.wait() == .exited(0))
         #expect(try await self.migrate(fixture, ["up"]).status == 0)
 
         let cloneConnection = try await PQConnection.connect(
@@ -141,9 +138,8 @@ import Testing
             sleeping = rows.first?[0] == "1"
         }
         #expect(sleeping)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        process.kill(SIGKILL)
+        #expect(try await process.wait() == .signalled(SIGKILL))
 
         try fixture.write(
             "Migrations/app/V1__slow.sql",

@@ -6,6 +6,17 @@ import Synchronization
 
 @testable import ErpmesMigrate
 
+/// Folders of fixtures, removed at exit too: a fixture a failed expectation keeps alive is not
+/// deinitialised before the test process ends.
+private let fixtureFolders = Mutex<[String]>([])
+private let removeFoldersAtExit: Void = {
+    atexit {
+        fixtureFolders.withLock { paths in
+            for path in paths { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+}()
+
 /// A temporary migrations folder and a migrator pointed at the test's database, target `app`.
 final class MigrationFixture: Sendable {
     let directory: URL
@@ -18,6 +29,9 @@ final class MigrationFixture: Sendable {
         )
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         self.conninfo = try await TestDatabase.conninfo()
+        _ = removeFoldersAtExit
+        let path = self.directory.path
+        fixtureFolders.withLock { $0.append(path) }
     }
 
     deinit { try? FileManager.default.removeItem(at: self.directory) }

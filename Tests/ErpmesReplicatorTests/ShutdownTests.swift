@@ -23,7 +23,7 @@ import Testing
         #expect(first.output.contains("link stopped"))
         // Nothing of the stopped process holds the link's lock any more.
         let held = try await fixture.erpAdmin.query(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = x'4C494E4B'::integer::oid"
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = x'4C494E4B'::integer::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         #expect(held.first?[0] == "0")
 

@@ -2,6 +2,9 @@ import Foundation
 
 /// Runs the built `erpmes` executable, for tests of the command line: exit codes, output, and what
 /// happens when the process is killed.
+///
+/// Output goes to files, not pipes: a server another test starts at the same moment can inherit a
+/// pipe's write end, and a reader waiting for end-of-file would then wait as long as that server runs.
 public struct ErpmesProcess: Sendable {
     /// The `erpmes` binary beside the test bundle (`swift build --build-tests` builds both).
     public static var executable: URL {
@@ -23,37 +26,38 @@ public struct ErpmesProcess: Sendable {
     }
 
     /// Starts `erpmes arguments...` and returns the running process, for tests that kill it.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = self.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess.spawn(
+            self.executable.path,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            stderr: "/dev/null"
+        )
     }
 
     /// Runs `erpmes arguments...` to completion.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let process = Process()
-        process.executableURL = self.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read before waiting: a full pipe would block the child.
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        let (outData, errData) = await (out, err)
-        process.waitUntilExit()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("erpmes-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stdout = folder.appendingPathComponent("stdout").path
+        let stderr = folder.appendingPathComponent("stderr").path
+        let child = try ChildProcess.spawn(
+            self.executable.path,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            stdout: stdout,
+            stderr: stderr
+        )
+        let status: Int32
+        switch try await child.wait() {
+        case .exited(let code): status = code
+        case .signalled(let signal): status = 128 + signal
+        }
         return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
+            status: status,
+            stdout: (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
         )
     }
 }
