@@ -13,15 +13,7 @@ import Testing
     func largeTransactionIsAtomic() async throws {
         let fixture = try await ReplicationFixture()
         try await fixture.declareItem()
-        var configuration = try await fixture.configuration()
-        configuration.batchKeys = 1_000
-        let service = LinkService(
-            link: configuration.links[0],
-            configuration: configuration,
-            logger: ReplicationFixture.logger
-        )
-        let replicator = Task { try await service.run() }
-        while try await fixture.epochs().0 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let replicator = try await fixture.startReplicator(batchKeys: 1_000)
 
         // A reader on the target records every count it sees: only 0 and the full count may appear.
         let reader = try await fixture.mes()

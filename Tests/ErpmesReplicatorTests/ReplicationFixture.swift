@@ -149,10 +149,12 @@ final class ReplicationFixture: Sendable {
         poll: Duration = .milliseconds(200),
         rotateRows: Int? = nil,
         retention: Duration? = nil,
+        batchKeys: Int? = nil,
         waitForOwnership: Bool = true
     ) async throws -> Task<Void, any Error> {
         var configuration = try await self.configuration(poll: poll)
         configuration.rotateRows = rotateRows ?? configuration.rotateRows
+        configuration.batchKeys = batchKeys ?? configuration.batchKeys
         configuration.retention = retention ?? configuration.retention
         let service = LinkService(
             link: configuration.links[0],

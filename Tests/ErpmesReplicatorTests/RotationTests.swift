@@ -16,15 +16,7 @@ import Testing
         let rotateRows = changes / 5
         let fixture = try await ReplicationFixture()
         try await fixture.declareItem()
-        var configuration = try await fixture.configuration()
-        configuration.rotateRows = rotateRows
-        let service = LinkService(
-            link: configuration.links[0],
-            configuration: configuration,
-            logger: ReplicationFixture.logger
-        )
-        let replicator = Task { try await service.run() }
-        while try await fixture.epochs().0 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let replicator = try await fixture.startReplicator(rotateRows: rotateRows)
 
         // A long read-only REPEATABLE READ transaction elsewhere must not hold rotation back.
         let reader = try await fixture.erp()
