@@ -47,8 +47,8 @@ struct DemoCommand: AsyncParsableCommand {
               2. seed a plant: items, BOMs, routings, work centers, orders             (erpmes demo seed)
               3. run the replicator between them                                       (erpmes run)
               4. simulate a shop floor and show each flow's changes, lag and errors live
-            Steps 1-4 arrive with the migration tool, the replicator and the demo issues;
-            this build checks the cluster and the driver end to end.
+            erpmes migrate, run, status and bench work today (see the README); the
+            reference schemas, the plant generator and this live view are still to come.
             """
         )
         await admin.close()
