@@ -23,15 +23,7 @@ enum MigrationStatusFormat {
             return [entry.version ?? "R", state, entry.description, entry.appliedAt ?? ""]
         }
         let header = ["VERSION", "STATE", "DESCRIPTION", "APPLIED AT"]
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for row in [header] + rows {
-            lines.append(
-                "  "
-                    + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
-                        separator: "  "
-                    ).trimmingCharacters(in: .whitespaces)
-            )
-        }
+        lines += alignedColumns([header] + rows).map { "  " + $0 }
         if rows.isEmpty { lines.append("  (no migration files)") }
         if let drift = status.drift, !drift.isEmpty {
             lines.append(

@@ -58,14 +58,7 @@ struct StatusCommand: AsyncParsableCommand {
                 String(format: "%.1f s", status.lagSeconds), status.lastBatch ?? "never",
             ]
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for row in [header] + rows {
-            print(
-                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
-                    separator: "  "
-                )
-            )
-        }
+        for line in alignedColumns([header] + rows) { print(line) }
         if rows.isEmpty { print("(no link has run yet)") }
     }
 }
