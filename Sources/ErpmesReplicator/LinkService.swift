@@ -194,21 +194,13 @@ public struct LinkService: Service {
                 return
             }
             if !reported {
-                let holder = try await connection.query(
-                    """
-                    SELECT a.pid, coalesce(a.application_name, '') AS app, coalesce(a.client_addr::text, 'local') AS client
-                    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                    WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::integer::oid
-                      AND l.objid = hashtext($2)::oid AND l.objsubid = 2
-                    """,
-                    [AdvisoryLock.link, self.link.name]
-                )
+                let holder = try await connection.advisoryLockHolder(classID: AdvisoryLock.link, name: self.link.name)
                 self.logger.notice(
                     "standing by: another erpmes run holds the link",
                     metadata: [
-                        LogKey.side: "\(side)", "holder.pid": "\(holder.first?["pid"] ?? "?")",
-                        "holder.application": "\(holder.first?["app"] ?? "?")",
-                        "holder.client": "\(holder.first?["client"] ?? "?")",
+                        LogKey.side: "\(side)", "holder.pid": "\(holder.map { "\($0.pid)" } ?? "?")",
+                        "holder.application": "\(holder?.applicationName ?? "?")",
+                        "holder.client": "\(holder?.client ?? "?")",
                     ]
                 )
                 reported = true

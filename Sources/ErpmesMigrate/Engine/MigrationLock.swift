@@ -14,18 +14,8 @@ struct MigrationLock: Sendable {
     let connection: PQConnection
     let target: String
 
-    /// Who holds the lock (or blocks a statement): enough for a DBA to find the session.
-    struct Holder: Sendable, Equatable, CustomStringConvertible {
-        var pid: Int
-        var applicationName: String
-        var state: String
-        var query: String
-
-        var description: String {
-            let query = self.query.replacingOccurrences(of: "\n", with: " ")
-            return "pid \(self.pid) (application_name '\(self.applicationName)', \(self.state)): \(query.prefix(120))"
-        }
-    }
+    /// Who holds the lock (or blocks a statement).
+    typealias Holder = PQSession
 
     /// Polls for the lock until `wait` passes, calling `waiting` whenever the holder changes.
     /// - Throws: ``MigrateFailure`` `lockTimeout` naming the holder when the wait runs out.
@@ -65,43 +55,11 @@ struct MigrationLock: Sendable {
 
     /// The session holding the lock, if any.
     func holder() async throws -> Holder? {
-        let rows = try await self.connection.query(
-            """
-            SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.state, '') AS state,
-                   coalesce(a.query, '') AS query
-            FROM pg_catalog.pg_locks AS l
-            JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::integer::oid
-              AND l.objid = hashtext($2)::oid AND l.objsubid = 2 AND l.database = (
-                  SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-            LIMIT 1
-            """,
-            [Self.lockClass, self.target]
-        )
-        return try rows.first.map(Self.holder(from:))
+        try await self.connection.advisoryLockHolder(classID: Self.lockClass, name: self.target)
     }
 
     /// The sessions blocking backend `pid` right now (`pg_blocking_pids`).
     static func blockers(of pid: Int32, on connection: PQConnection) async throws -> [Holder] {
-        let rows = try await connection.query(
-            """
-            SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.state, '') AS state,
-                   coalesce(a.query, '') AS query
-            FROM pg_catalog.pg_stat_activity AS a
-            WHERE a.pid = ANY (pg_catalog.pg_blocking_pids($1::integer))
-            ORDER BY a.pid
-            """,
-            [Int(pid)]
-        )
-        return try rows.map(Self.holder(from:))
-    }
-
-    private static func holder(from row: Row) throws -> Holder {
-        Holder(
-            pid: try row.decode("pid"),
-            applicationName: try row.decode("application_name"),
-            state: try row.decode("state"),
-            query: try row.decode("query")
-        )
+        try await connection.sessions(blocking: pid)
     }
 }
