@@ -113,9 +113,59 @@ struct DirectionReplicator: Sendable {
     }
 
     /// Moves one batch. Returns the number of keys applied, or nil when the source had nothing new.
+    ///
+    /// The first attempt applies without savepoints. When an apply raises a data error (classes
+    /// 22, 23, P0001) or a schema error (42, 0A), the batch is rolled back and applied again
+    /// carefully: each chunk in a savepoint, failing chunks bisected down to the key, which goes to
+    /// the dead letter, and an entity with a schema error paused with its keys folded. A
+    /// transaction stays under 64 savepoints; beyond that the keys found so far are carried into a
+    /// fresh attempt. Transient errors (08, 40, 53, 57, 55P03) are thrown: the link retries.
     mutating func runBatch() async throws -> Int? {
         let entities = try await self.entities()
         guard !entities.isEmpty else { return nil }
+        let paused = try await self.checkPauses(entities)
+        try await self.releaseRetries()
+        var careful = false
+        var knownBad: [Quarantine] = []
+        while true {
+            do {
+                return try await self.runBatchOnce(entities, paused: paused, careful: careful, knownBad: knownBad)
+            } catch let again as ApplyAgain {
+                careful = true
+                knownBad.append(contentsOf: again.found)
+            }
+        }
+    }
+
+    /// A key isolated by bisection, with the error that sent it to the dead letter.
+    struct Quarantine: Sendable {
+        var entity: String
+        var key: String
+        var sqlState: String
+        var message: String
+        var detail: String?
+    }
+
+    /// Roll back and apply the batch again, carefully, with these keys quarantined up front.
+    private struct ApplyAgain: Error {
+        var found: [Quarantine]
+    }
+
+    /// Per-attempt state of the careful mode.
+    private struct Careful {
+        var enabled: Bool
+        var savepoints = 0
+        var found: [Quarantine] = []
+        var pausedNow: Set<String> = []
+        static let budget = 60
+    }
+
+    private mutating func runBatchOnce(
+        _ entities: [String],
+        paused: Set<String>,
+        careful enabled: Bool,
+        knownBad: [Quarantine]
+    ) async throws -> Int? {
         var sourceOpen = false
         var targetOpen = false
         do {
@@ -145,26 +195,28 @@ struct DirectionReplicator: Sendable {
                 "CREATE TEMP TABLE erpmes_out (n bigint GENERATED ALWAYS AS IDENTITY, entity text, key jsonb, op \"char\", payload jsonb) ON COMMIT DROP"
             )
             let total = try await self.source.query(
-                "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, $3::text[])",
-                [self.position, snapshot, entities]
+                "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, $3::text[], $4::text[])",
+                [self.position, snapshot, entities, paused.sorted()]
             ).affectedRows
             if total > self.chunkKeys {
                 try await self.source.query("CREATE INDEX ON erpmes_out (n)")
             }
             let counts = try await self.source.query(
                 """
-                SELECT entity, count(*) FILTER (WHERE op <> 'U') AS removals, count(*) FILTER (WHERE op = 'U') AS upserts,
-                       min(n) AS first, max(n) AS last
+                SELECT entity, count(*) FILTER (WHERE op IN ('D', 'T')) AS removals, count(*) FILTER (WHERE op = 'U') AS upserts,
+                       count(*) FILTER (WHERE op = 'P') AS folds, min(n) AS first, max(n) AS last
                 FROM erpmes_out GROUP BY entity
                 """
             )
             var removals: [String: Int] = [:]
             var upserts: [String: Int] = [:]
+            var folds: [String: Int] = [:]
             var ranges: [String: ClosedRange<Int>] = [:]
             for row in counts {
                 let entity: String = try row.decode("entity")
                 removals[entity] = try row.decode("removals")
                 upserts[entity] = try row.decode("upserts")
+                folds[entity] = try row.decode("folds")
                 ranges[entity] = try row.decode("first", as: Int.self)...row.decode("last", as: Int.self)
             }
 
@@ -175,19 +227,44 @@ struct DirectionReplicator: Sendable {
                 [self.consumer, self.position, self.epoch, self.identity.systemIdentifier, Int(self.identity.timeline)]
             )
             try await self.target.query(
-                "SELECT set_config('lock_timeout', $1, true), set_config('erpmes.plant_tz', $2, true)",
+                "SELECT set_config('lock_timeout', $1, true), set_config('erpmes.plant_tz', $2, true), set_config('erpmes.source_side', $3, true)",
                 [
                     "\(self.lockTimeout.components.seconds * 1000 + self.lockTimeout.components.attoseconds / 1_000_000_000_000_000)ms",
-                    self.plantTimeZone,
+                    self.plantTimeZone, self.direction.source,
                 ]
             )
+            var careful = Careful(enabled: enabled)
+            for bad in knownBad {
+                try await self.quarantine(bad)
+            }
+            let excluded = Dictionary(grouping: knownBad, by: \.entity).mapValues { Set($0.map(\.key)) }
+            // Keys of paused entities are folded into the pending-key table, so the queue rotates.
+            for entity in entities where (folds[entity] ?? 0) > 0 {
+                _ = try await self.load(entity, filter: "op = 'P'", rows: ranges[entity]!, excluded: [])
+                try await self.target.query(
+                    "INSERT INTO erpmes.pending_key (consumer, entity, key) SELECT $1, $2, key FROM pg_temp.erpmes_batch ON CONFLICT DO NOTHING",
+                    [self.consumer, entity]
+                )
+            }
             // Deletes children first, then inserts and updates parents first.
             var applied = 0
             for entity in entities.reversed() where (removals[entity] ?? 0) > 0 {
-                applied += try await self.apply(entity, filter: "op <> 'U'", rows: ranges[entity]!)
+                applied += try await self.apply(
+                    entity,
+                    filter: "op IN ('D', 'T')",
+                    rows: ranges[entity]!,
+                    excluded: excluded[entity] ?? [],
+                    careful: &careful
+                )
             }
             for entity in entities where (upserts[entity] ?? 0) > 0 {
-                applied += try await self.apply(entity, filter: "op = 'U'", rows: ranges[entity]!)
+                applied += try await self.apply(
+                    entity,
+                    filter: "op = 'U'",
+                    rows: ranges[entity]!,
+                    excluded: excluded[entity] ?? [],
+                    careful: &careful
+                )
             }
             try await self.source.query("COMMIT")
             sourceOpen = false
@@ -202,6 +279,15 @@ struct DirectionReplicator: Sendable {
                 "applied batch",
                 metadata: ["link": "\(self.link)", "direction": "\(self.direction.rawValue)", "keys": "\(applied)"]
             )
+            if !knownBad.isEmpty || !careful.pausedNow.isEmpty {
+                self.logger.warning(
+                    "batch applied around failing keys",
+                    metadata: [
+                        "link": "\(self.link)", "direction": "\(self.direction.rawValue)",
+                        "dead_letters": "\(knownBad.count)", "paused": "\(careful.pausedNow.sorted())",
+                    ]
+                )
+            }
             return applied
         } catch {
             if sourceOpen { await Self.rollback(self.source) }
@@ -212,6 +298,101 @@ struct DirectionReplicator: Sendable {
             }
             throw error
         }
+    }
+
+    /// Entities to fold instead of apply: paused on the target, or drifted on either side now.
+    /// An entity paused by drift resumes when its shapes match again; one paused by an apply
+    /// error resumes when its shapes changed since (a migration ran). A resumed entity's folded
+    /// keys are queued again on the source, so they are re-read and applied.
+    private func checkPauses(_ entities: [String]) async throws -> Set<String> {
+        var drift: [String: (problem: String?, fingerprint: String)] = [:]
+        for (connection, kind) in [(self.source, "publication"), (self.target, "subscription")] {
+            for row in try await connection.query(
+                "SELECT entity, problem, fingerprint FROM erpmes.drift($1::text[], $2)",
+                [entities, kind]
+            ) {
+                let entity: String = try row.decode("entity")
+                let problem: String? = try row.decode("problem")
+                let side = kind == "publication" ? self.direction.source : self.direction.target
+                let previous = drift[entity]
+                drift[entity] = (
+                    previous?.problem ?? problem.map { "\(side) side: \($0)" },
+                    (previous?.fingerprint ?? "") + (try row.decode("fingerprint", as: String.self))
+                )
+            }
+        }
+        var paused = Set<String>()
+        var pauses: [String: (sqlState: String?, shapes: String?)] = [:]
+        for row in try await self.target.query(
+            "SELECT entity, sqlstate, shapes #>> '{}' AS shapes FROM erpmes.entity_pause WHERE consumer = $1",
+            [self.consumer]
+        ) {
+            pauses[try row.decode("entity")] = (try row.decode("sqlstate"), try row.decode("shapes"))
+        }
+        for entity in entities {
+            let now = drift[entity]
+            if let problem = now?.problem {
+                paused.insert(entity)
+                if pauses[entity] == nil {
+                    let reason = "entity \(entity) paused: schema drift, \(problem)"
+                    try await self.target.query(
+                        "INSERT INTO erpmes.entity_pause (entity, consumer, reason, shapes) VALUES ($1, $2, $3, to_jsonb($4::text)) ON CONFLICT (entity) DO UPDATE SET reason = EXCLUDED.reason",
+                        [entity, self.consumer, reason, now?.fingerprint ?? ""]
+                    )
+                    self.logger.error("entity paused", metadata: ["entity": "\(entity)", LogKey.error: "\(reason)"])
+                }
+            } else if let pause = pauses[entity] {
+                if pause.sqlState != nil && pause.shapes == now?.fingerprint {
+                    paused.insert(entity)  // an apply error: wait for a change to the schema or mapping
+                } else {
+                    try await self.resume(entity)
+                }
+            }
+        }
+        return paused
+    }
+
+    /// Queues a paused entity's folded keys again on the source, then lifts the pause.
+    private func resume(_ entity: String) async throws {
+        let keys = try await self.target.query(
+            "SELECT key::text AS key FROM erpmes.pending_key WHERE consumer = $1 AND entity = $2 ORDER BY key",
+            [self.consumer, entity]
+        ).map { try $0.decode("key", as: String.self) }
+        if !keys.isEmpty {
+            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[])", [entity, keys])
+        }
+        try await self.target.withTransaction { tx in
+            try await tx.query(
+                "DELETE FROM erpmes.pending_key WHERE consumer = $1 AND entity = $2",
+                [self.consumer, entity]
+            )
+            try await tx.query("DELETE FROM erpmes.entity_pause WHERE entity = $1", [entity])
+        }
+        self.logger.notice("entity resumed", metadata: ["entity": "\(entity)", "requeued": "\(keys.count)"])
+    }
+
+    /// Dead letters marked for retry (by `erpmes deadletter retry`, or released by their parent)
+    /// are re-read from the source: their keys are queued there again, never replayed from here.
+    private func releaseRetries() async throws {
+        let rows = try await self.target.query(
+            "SELECT id, entity, key::text AS key FROM erpmes.dead_letter WHERE consumer = $1 AND status = 'retry' ORDER BY id",
+            [self.consumer]
+        )
+        guard !rows.isEmpty else { return }
+        var byEntity: [String: [String]] = [:]
+        var ids: [Int64] = []
+        for row in rows {
+            byEntity[try row.decode("entity"), default: []].append(try row.decode("key"))
+            ids.append(try row.decode("id"))
+        }
+        for (entity, keys) in byEntity.sorted(by: { $0.key < $1.key }) {
+            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[])", [entity, keys])
+        }
+        try await self.target.query(
+            "UPDATE erpmes.dead_letter SET status = 'requeued' WHERE id = ANY ($1::bigint[]) AND status = 'retry'",
+            [ids]
+        )
+        self.logger.notice("dead letters requeued", metadata: ["keys": "\(ids.count)"])
     }
 
     /// One step of queue rotation on the source (see erpmes.rotate); returns what it did.
@@ -225,29 +406,199 @@ struct DirectionReplicator: Sendable {
 
     /// Loads one entity's rows of one phase into the target and applies them, `chunkKeys` rows at a
     /// time in key order (`rows` is the entity's range of row numbers in the batch table).
-    private func apply(_ entity: String, filter: String, rows: ClosedRange<Int>) async throws -> Int {
-        var loaded = 0
+    private func apply(
+        _ entity: String,
+        filter: String,
+        rows: ClosedRange<Int>,
+        excluded: Set<String>,
+        careful: inout Careful
+    ) async throws -> Int {
+        var applied = 0
         for first in stride(from: rows.lowerBound, through: rows.upperBound, by: self.chunkKeys) {
+            if careful.pausedNow.contains(entity) { break }
             let last = min(first + self.chunkKeys - 1, rows.upperBound)
-            let data = try await self.source.copyOut(
-                "COPY (SELECT key, op, payload FROM erpmes_out WHERE n BETWEEN \(first) AND \(last) AND entity = \(SQLQuote.literal(entity)) AND \(filter) ORDER BY n) TO STDOUT"
+            applied += try await self.applyRange(
+                entity,
+                filter: filter,
+                rows: first...last,
+                excluded: excluded,
+                careful: &careful
             )
-            guard !data.isEmpty else { continue }
-            try await self.target.query("TRUNCATE erpmes_batch")
-            loaded += try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
-            let problems = try await self.target.query(
-                "SELECT key::text AS key, outcome, reason FROM erpmes.apply_entity($1) WHERE outcome <> 'applied' ORDER BY key",
-                [entity]
-            )
-            if let problem = problems.first {
-                throw ReplicationError(
-                    .rejected,
-                    link: self.link,
-                    "entity \(entity): \(problems.count) row(s) not applied; first key \(problem["key"] ?? "?"): \(problem["outcome"] ?? "?") \(problem["reason"] ?? "")"
+        }
+        return applied
+    }
+
+    /// Applies one range; in careful mode inside a savepoint, bisecting it on a data error.
+    private func applyRange(
+        _ entity: String,
+        filter: String,
+        rows: ClosedRange<Int>,
+        excluded: Set<String>,
+        careful: inout Careful
+    ) async throws -> Int {
+        if careful.enabled {
+            guard careful.savepoints < Careful.budget else { throw ApplyAgain(found: careful.found) }
+            careful.savepoints += 1
+            try await self.target.query("SAVEPOINT erpmes_apply")
+        }
+        do {
+            let loaded = try await self.load(entity, filter: filter, rows: rows, excluded: excluded)
+            guard loaded > 0 else {
+                if careful.enabled { try await self.target.query("RELEASE SAVEPOINT erpmes_apply") }
+                return 0
+            }
+            let applied = try requireRow(
+                try await self.target.query(
+                    "SELECT count(*) FILTER (WHERE outcome = 'applied') AS applied FROM erpmes.apply_entity($1)",
+                    [entity]
                 )
+            ).decode("applied", as: Int.self)
+            if careful.enabled { try await self.target.query("RELEASE SAVEPOINT erpmes_apply") }
+            return applied
+        } catch let error as PQError where error.code == .server {
+            let kind = ErrorClass(error.sqlState?.rawValue)
+            guard kind != .transient else { throw error }
+            guard careful.enabled else { throw ApplyAgain(found: []) }
+            try await self.target.query("ROLLBACK TO SAVEPOINT erpmes_apply")
+            try await self.target.query("RELEASE SAVEPOINT erpmes_apply")
+            if kind == .schema {
+                try await self.pause(entity, error)
+                careful.pausedNow.insert(entity)
+                return 0
+            }
+            let keys = try await self.keys(entity, filter: filter, rows: rows, excluded: excluded)
+            if keys.count == 1 {
+                let bad = Quarantine(
+                    entity: entity,
+                    key: keys[0],
+                    sqlState: error.sqlState?.rawValue ?? "",
+                    message: Self.describe(error, entity: entity, key: keys[0]),
+                    detail: error.detail
+                )
+                careful.found.append(bad)
+                try await self.quarantine(bad)
+                return 0
+            }
+            guard rows.count > 1 else { return 0 }
+            let middle = rows.lowerBound + rows.count / 2 - 1
+            let low = try await self.applyRange(
+                entity,
+                filter: filter,
+                rows: rows.lowerBound...middle,
+                excluded: excluded,
+                careful: &careful
+            )
+            if careful.pausedNow.contains(entity) { return low }
+            let high = try await self.applyRange(
+                entity,
+                filter: filter,
+                rows: (middle + 1)...rows.upperBound,
+                excluded: excluded,
+                careful: &careful
+            )
+            return low + high
+        }
+    }
+
+    /// Copies one entity's rows of a range and phase from the source's batch table into the
+    /// target's `erpmes_batch`; returns how many.
+    private func load(
+        _ entity: String,
+        filter: String,
+        rows: ClosedRange<Int>,
+        excluded: Set<String>
+    ) async throws -> Int {
+        let data = try await self.source.copyOut(
+            "COPY (SELECT key, op, payload FROM erpmes_out WHERE n BETWEEN \(rows.lowerBound) AND \(rows.upperBound) AND entity = \(SQLQuote.literal(entity)) AND \(filter)\(Self.exclusion(excluded)) ORDER BY n) TO STDOUT"
+        )
+        try await self.target.query("TRUNCATE erpmes_batch")
+        guard !data.isEmpty else { return 0 }
+        return try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
+    }
+
+    private func keys(
+        _ entity: String,
+        filter: String,
+        rows: ClosedRange<Int>,
+        excluded: Set<String>
+    ) async throws -> [String] {
+        try await self.source.query(
+            "SELECT key::text AS key FROM erpmes_out WHERE n BETWEEN $1 AND $2 AND entity = $3 AND \(filter)\(Self.exclusion(excluded)) ORDER BY n",
+            [rows.lowerBound, rows.upperBound, entity]
+        ).map { try $0.decode("key", as: String.self) }
+    }
+
+    private static func exclusion(_ keys: Set<String>) -> String {
+        keys.isEmpty ? "" : " AND key::text NOT IN (\(keys.sorted().map(SQLQuote.literal).joined(separator: ", ")))"
+    }
+
+    /// Records a key in the dead letter (or counts another attempt of one already there).
+    private func quarantine(_ bad: Quarantine) async throws {
+        try await self.target.query(
+            """
+            INSERT INTO erpmes.dead_letter AS d (consumer, entity, key, sqlstate, message, detail)
+            VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+            ON CONFLICT (entity, key) WHERE status IN ('open', 'retry', 'requeued') DO UPDATE
+                SET status = 'open', attempts = d.attempts + 1, sqlstate = EXCLUDED.sqlstate,
+                    message = EXCLUDED.message, detail = EXCLUDED.detail, last_failed_at = now()
+            """,
+            [self.consumer, bad.entity, bad.key, bad.sqlState, bad.message, bad.detail]
+        )
+        self.logger.error(
+            "key quarantined",
+            metadata: ["entity": "\(bad.entity)", "key": "\(bad.key)", LogKey.error: "\(bad.message)"]
+        )
+    }
+
+    /// Pauses an entity after a schema error in its apply, folding this batch's keys of it.
+    private func pause(_ entity: String, _ error: PQError) async throws {
+        let reason = "entity \(entity) paused: \(Self.describe(error, entity: entity, key: nil))"
+        let fingerprint = try await self.fingerprint(entity)
+        try await self.target.query(
+            "INSERT INTO erpmes.entity_pause (entity, consumer, sqlstate, reason, shapes) VALUES ($1, $2, $3, $4, to_jsonb($5::text)) ON CONFLICT (entity) DO UPDATE SET reason = EXCLUDED.reason, sqlstate = EXCLUDED.sqlstate, shapes = EXCLUDED.shapes",
+            [entity, self.consumer, error.sqlState?.rawValue, reason, fingerprint]
+        )
+        let data = try await self.source.copyOut(
+            "COPY (SELECT key, 'P', NULL FROM erpmes_out WHERE entity = \(SQLQuote.literal(entity))) TO STDOUT"
+        )
+        try await self.target.query("TRUNCATE erpmes_batch")
+        if !data.isEmpty {
+            _ = try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
+        }
+        try await self.target.query(
+            "INSERT INTO erpmes.pending_key (consumer, entity, key) SELECT $1, $2, key FROM pg_temp.erpmes_batch ON CONFLICT DO NOTHING",
+            [self.consumer, entity]
+        )
+        self.logger.error("entity paused", metadata: ["entity": "\(entity)", LogKey.error: "\(reason)"])
+    }
+
+    /// The entity's current shapes on both sides, as `checkPauses` compares them.
+    private func fingerprint(_ entity: String) async throws -> String {
+        var result = ""
+        for (connection, kind) in [(self.source, "publication"), (self.target, "subscription")] {
+            for row in try await connection.query(
+                "SELECT fingerprint FROM erpmes.drift(ARRAY[$1], $2)",
+                [entity, kind]
+            ) {
+                result += try row.decode("fingerprint", as: String.self)
             }
         }
-        return loaded
+        return result
+    }
+
+    /// An error in words that name the entity, the key, the column and the value where known.
+    static func describe(_ error: PQError, entity: String, key: String?) -> String {
+        var text = "entity \(entity)"
+        if let key { text += " key \(key)" }
+        text += ": \(error.message)"
+        var facts: [String] = []
+        if let sqlState = error.sqlState?.rawValue { facts.append("SQLSTATE \(sqlState)") }
+        if let table = error.table { facts.append("table \(table)") }
+        if let column = error.column { facts.append("column \(column)") }
+        if let constraint = error.constraint { facts.append("constraint \(constraint)") }
+        if !facts.isEmpty { text += " (\(facts.joined(separator: ", ")))" }
+        if let detail = error.detail { text += "; \(detail)" }
+        return text
     }
 
     /// Not `query`: must run even when the task is cancelled.

@@ -55,3 +55,27 @@ enum AdvisoryLock {
     /// "WAKE": the idle/decide protocol of erpmes.wake (1 = S, 2 = I).
     static let wake: Int32 = 0x5741_4B45
 }
+
+/// How the replicator treats a server error raised while applying (DESIGN 2.6).
+enum ErrorClass: Equatable {
+    /// Roll back and retry with backoff: connection (08), transaction rollback (40), resources
+    /// (53), operator intervention (57), lock not available (55P03), and anything unknown.
+    case transient
+    /// Pause the entity: syntax or access rule (42), feature not supported (0A).
+    case schema
+    /// Quarantine the key: data exception (22), integrity constraint (23), raised by a mapping (P0001).
+    case data
+
+    init(_ sqlState: String?) {
+        guard let sqlState else {
+            self = .transient
+            return
+        }
+        switch sqlState.prefix(2) {
+        case "22", "23": self = .data
+        case "P0" where sqlState == "P0001": self = .data
+        case "42", "0A": self = .schema
+        default: self = .transient
+        }
+    }
+}

@@ -1,7 +1,12 @@
 -- erpmes.publish: declares an entity this database publishes, like CREATE PUBLICATION, and installs
 -- its capture triggers: statement-level, with transition tables, one per event, ENABLE ALWAYS.
--- Run by `erpmes migrate` as the owner of the tables (creating triggers needs it).
+-- Run by `erpmes migrate` as the owner of the tables (creating triggers needs it). Publishing an
+-- entity again redeclares it in place (same entity id, so queued keys stay valid): triggers are
+-- reinstalled and its shape (the schema fingerprint the drift check compares with) is stored anew.
+-- key_names: the names the key columns take in the jsonb key, when the other side knows the row by
+-- another column name ({"name": ...} from orders_order.externalnumber to match mrp_production.name).
 -- erpmes:requires wake.sql
+-- erpmes:requires shape.sql
 -- erpmes:requires install_capture.sql
 SET LOCAL ROLE erpmes_owner;
 CREATE OR REPLACE FUNCTION erpmes.publish(
@@ -9,7 +14,8 @@ CREATE OR REPLACE FUNCTION erpmes.publish(
     source_table regclass,
     key_columns text[],
     payload_function regprocedure,
-    watch jsonb DEFAULT '[]'::jsonb
+    watch jsonb DEFAULT '[]'::jsonb,
+    key_names text[] DEFAULT NULL
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -17,6 +23,9 @@ DECLARE
     key_sql text;
     item jsonb;
     column_name text;
+    old erpmes.publication;
+    watched regclass;
+    event text;
 BEGIN
     IF entity IS NULL OR entity !~ '^[a-z][a-z0-9_]*$' THEN
         RAISE EXCEPTION 'entity name % must be lower case letters, digits and _', quote_literal(entity)
@@ -32,12 +41,36 @@ BEGIN
                 USING ERRCODE = '42703';
         END IF;
     END LOOP;
-    INSERT INTO erpmes.publication (entity, source_table, key_columns, payload_function)
-    VALUES (entity, source_table, key_columns, payload_function)
-    RETURNING entity_id INTO new_id;
+    IF key_names IS NOT NULL AND cardinality(key_names) IS DISTINCT FROM cardinality(key_columns) THEN
+        RAISE EXCEPTION 'entity %: key_names must name each of the % key columns', entity, cardinality(key_columns)
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO old FROM erpmes.publication AS p WHERE p.entity = publish.entity;
+    IF FOUND THEN
+        -- Redeclared: drop the old triggers and watches, keep the entity id.
+        FOR watched IN
+            SELECT old.source_table UNION SELECT w.watched_table FROM erpmes.publication_watch AS w
+            WHERE w.entity_id = old.entity_id
+        LOOP
+            FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+                EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', format('erpmes_%s_%s', entity, event), watched);
+                EXECUTE format('DROP FUNCTION IF EXISTS erpmes.%I()', format('capture_%s_%s_%s', old.entity_id, watched::oid, event));
+            END LOOP;
+        END LOOP;
+        DELETE FROM erpmes.publication_watch AS w WHERE w.entity_id = old.entity_id;
+        UPDATE erpmes.publication AS p
+        SET source_table = publish.source_table, key_columns = publish.key_columns,
+            payload_function = publish.payload_function, key_names = publish.key_names
+        WHERE p.entity_id = old.entity_id;
+        new_id := old.entity_id;
+    ELSE
+        INSERT INTO erpmes.publication (entity, source_table, key_columns, payload_function, key_names)
+        VALUES (entity, source_table, key_columns, payload_function, key_names)
+        RETURNING entity_id INTO new_id;
+    END IF;
     -- The key as jsonb, from the row alias r: jsonb_build_object('id', r."id").
-    SELECT 'jsonb_build_object(' || string_agg(format('%L, r.%I', c, c), ', ') || ')'
-    INTO key_sql FROM unnest(key_columns) AS c;
+    SELECT 'jsonb_build_object(' || string_agg(format('%L, r.%I', n, c), ', ') || ')'
+    INTO key_sql FROM unnest(key_columns, coalesce(key_names, key_columns)) AS k(c, n);
     PERFORM erpmes.install_capture(new_id, entity, source_table, key_sql, NULL);
     FOR item IN SELECT * FROM jsonb_array_elements(coalesce(watch, '[]'::jsonb)) LOOP
         INSERT INTO erpmes.publication_watch (entity_id, watched_table, key_query)
@@ -47,10 +80,15 @@ BEGIN
     END LOOP;
     -- Capture functions run as erpmes_owner, which reads the watched tables' rows through them.
     EXECUTE format('GRANT SELECT ON %s TO erpmes_owner', source_table);
+    UPDATE erpmes.publication AS p SET shape = erpmes.entity_shape(
+        ARRAY[p.source_table] || ARRAY(SELECT w.watched_table FROM erpmes.publication_watch AS w
+                                       WHERE w.entity_id = p.entity_id ORDER BY w.watched_table),
+        ARRAY[p.payload_function])
+    WHERE p.entity_id = new_id;
     PERFORM pg_notify('erpmes_control', 'publish');
     RETURN new_id;
 END $$;
-REVOKE ALL ON FUNCTION erpmes.publish(text, regclass, text[], regprocedure, jsonb) FROM PUBLIC;
-COMMENT ON FUNCTION erpmes.publish(text, regclass, text[], regprocedure, jsonb) IS
+REVOKE ALL ON FUNCTION erpmes.publish(text, regclass, text[], regprocedure, jsonb, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION erpmes.publish(text, regclass, text[], regprocedure, jsonb, text[]) IS
     'Declares a published entity: its table, key columns, payload function and watched tables; installs capture triggers.';
 RESET ROLE;

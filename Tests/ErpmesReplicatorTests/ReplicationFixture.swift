@@ -109,10 +109,15 @@ final class ReplicationFixture: Sendable {
             END IF;
             DELETE FROM public.item AS i USING pg_temp.erpmes_batch AS b
             WHERE b.op = 'D' AND i.id = (b.key->>'id')::integer;
+            -- An update's payload carries only the columns to write: the others keep their values.
+            UPDATE public.item AS i SET (name, qty, applies) = (
+                SELECT r.name, r.qty, i.applies + 1 FROM jsonb_populate_record(i, b.payload) AS r)
+            FROM pg_temp.erpmes_batch AS b WHERE b.op = 'U' AND i.id = (b.key->>'id')::integer;
             INSERT INTO public.item AS i (id, name, qty, applies)
-            SELECT (b.payload->>'id')::integer, b.payload->>'name', (b.payload->>'qty')::numeric, 1
-            FROM pg_temp.erpmes_batch AS b WHERE b.op = 'U' ORDER BY 1
-            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, applies = i.applies + 1;
+            SELECT (b.key->>'id')::integer, b.payload->>'name', (b.payload->>'qty')::numeric, 1
+            FROM pg_temp.erpmes_batch AS b WHERE b.op = 'U'
+              AND NOT EXISTS (SELECT FROM public.item AS x WHERE x.id = (b.key->>'id')::integer)
+            ORDER BY 1;
             RETURN QUERY SELECT b.key, 'applied'::text, NULL::text FROM pg_temp.erpmes_batch AS b;
         END $$;
         """
