@@ -19,6 +19,8 @@ final class ReplicationFixture: Sendable {
     let mesAdmin: PQConnection
     /// The MES database to drop at tear-down (nil: it goes with its dedicated cluster).
     private let sharedMESName: String?
+    /// The ERP database to drop at tear-down, when it is not the test's `.freshDatabase`.
+    private let sharedERPName: String?
 
     /// The ERP side is the test's `.freshDatabase`; the MES side is a second new database.
     convenience init() async throws {
@@ -26,6 +28,18 @@ final class ReplicationFixture: Sendable {
         let base = "host=\(endpoint.socketDirectory) port=\(endpoint.port) dbname="
         let mesName = try await TestCluster.shared.createDatabase()
         try await self.init(erp: base + TestDatabase.require().name, mes: base + mesName, sharedMESName: mesName)
+    }
+
+    /// Two new databases of the reference plant in the run's shared cluster: the ERP one with
+    /// `Migrations/erp` and `Sql/erp` (schema, mapping pack, views), the MES one with `mes`. No
+    /// `.freshDatabase` trait needed; call ``tearDown()`` to drop both.
+    static func reference() async throws -> ReplicationFixture {
+        let endpoint = try await TestCluster.shared.current()
+        let base = "host=\(endpoint.socketDirectory) port=\(endpoint.port) dbname="
+        let erpName = try await TestCluster.shared.createReferenceDatabase("erp")
+        let mesName = try await TestCluster.shared.createReferenceDatabase("mes")
+        return try await ReplicationFixture(
+            erp: base + erpName, mes: base + mesName, sharedMESName: mesName, sharedERPName: erpName)
     }
 
     /// Databases `erp` and `mes`, created and migrated in the given clusters (may be the same one).
@@ -39,17 +53,20 @@ final class ReplicationFixture: Sendable {
         )
     }
 
-    private init(erp: String, mes: String, sharedMESName: String?) async throws {
+    private init(erp: String, mes: String, sharedMESName: String?, sharedERPName: String? = nil) async throws {
         self.erpConninfo = erp
         self.mesConninfo = mes
         self.sharedMESName = sharedMESName
+        self.sharedERPName = sharedERPName
         self.erpAdmin = try await Self.connect(erp + " user=postgres")
         self.mesAdmin = try await Self.connect(mes + " user=postgres")
     }
 
     /// The same two databases with new admin connections, for after a server restart cut the old ones.
     func reconnected() async throws -> ReplicationFixture {
-        try await ReplicationFixture(erp: self.erpConninfo, mes: self.mesConninfo, sharedMESName: self.sharedMESName)
+        try await ReplicationFixture(
+            erp: self.erpConninfo, mes: self.mesConninfo, sharedMESName: self.sharedMESName,
+            sharedERPName: self.sharedERPName)
     }
 
     static func connect(_ conninfo: String) async throws -> PQConnection {
@@ -72,6 +89,7 @@ final class ReplicationFixture: Sendable {
         await self.erpAdmin.close()
         await self.mesAdmin.close()
         if let name = self.sharedMESName { try await TestCluster.shared.dropDatabase(name) }
+        if let name = self.sharedERPName { try await TestCluster.shared.dropDatabase(name) }
     }
 
     /// `item (id, name, qty)` on both sides, published and subscribed in the given directions,

@@ -23,6 +23,7 @@ public actor TestCluster {
     private var admin: PQConnection?
     private var counter = 0
     private var templateReady: Task<Void, any Error>?
+    private var referenceReady: [String: Task<Void, any Error>] = [:]
 
     /// The name of the database every test database is cloned from.
     public static let templateName = "erpmes_template"
@@ -78,11 +79,44 @@ public actor TestCluster {
     /// Creates a new database cloned from the template and returns its name.
     public func createDatabase() async throws -> String {
         try await self.prepareTemplate()
+        return try await self.clone(Self.templateName)
+    }
+
+    /// Creates a new database holding one side of the reference plant: the control schema plus
+    /// target `side` (`erp` or `mes`) migrated from the repository, i.e. `Migrations/<side>` and the
+    /// mapping pack and views in `Sql/<side>`. Cloned from a template built once per run.
+    public func createReferenceDatabase(_ side: String) async throws -> String {
+        try await self.prepareTemplate()
+        let template = "\(Self.templateName)_\(side)"
+        if let ready = self.referenceReady[side] {
+            try await ready.value
+        } else {
+            let admin = try await self.adminConnection()
+            let conninfo = try self.conninfo(database: template)
+            let ready = Task {
+                try await admin.query("DROP DATABASE IF EXISTS \(SQLQuote.identifier(template))")
+                try await admin.query(
+                    "CREATE DATABASE \(SQLQuote.identifier(template)) TEMPLATE \(SQLQuote.identifier(Self.templateName))"
+                )
+                let migrator = Migrator(
+                    options: MigratorOptions(directory: Self.repositoryRoot),
+                    targets: [MigrationTarget(name: side, conninfo: Secret(conninfo))],
+                    logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+                )
+                try await migrator.up(MigrationTarget(name: side, conninfo: Secret(conninfo)))
+            }
+            self.referenceReady[side] = ready
+            try await ready.value
+        }
+        return try await self.clone(template)
+    }
+
+    private func clone(_ template: String) async throws -> String {
         self.counter += 1
         let name = "test_\(ProcessInfo.processInfo.processIdentifier)_\(self.counter)"
         let admin = try await self.adminConnection()
         try await admin.query(
-            "CREATE DATABASE \(SQLQuote.identifier(name)) TEMPLATE \(SQLQuote.identifier(Self.templateName))"
+            "CREATE DATABASE \(SQLQuote.identifier(name)) TEMPLATE \(SQLQuote.identifier(template))"
         )
         return name
     }
