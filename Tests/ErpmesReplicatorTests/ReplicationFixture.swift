@@ -39,7 +39,11 @@ final class ReplicationFixture: Sendable {
         let erpName = try await TestCluster.shared.createReferenceDatabase("erp")
         let mesName = try await TestCluster.shared.createReferenceDatabase("mes")
         return try await ReplicationFixture(
-            erp: base + erpName, mes: base + mesName, sharedMESName: mesName, sharedERPName: erpName)
+            erp: base + erpName,
+            mes: base + mesName,
+            sharedMESName: mesName,
+            sharedERPName: erpName
+        )
     }
 
     /// Databases `erp` and `mes`, created and migrated in the given clusters (may be the same one).
@@ -65,8 +69,11 @@ final class ReplicationFixture: Sendable {
     /// The same two databases with new admin connections, for after a server restart cut the old ones.
     func reconnected() async throws -> ReplicationFixture {
         try await ReplicationFixture(
-            erp: self.erpConninfo, mes: self.mesConninfo, sharedMESName: self.sharedMESName,
-            sharedERPName: self.sharedERPName)
+            erp: self.erpConninfo,
+            mes: self.mesConninfo,
+            sharedMESName: self.sharedMESName,
+            sharedERPName: self.sharedERPName
+        )
     }
 
     static func connect(_ conninfo: String) async throws -> PQConnection {
