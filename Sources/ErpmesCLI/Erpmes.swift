@@ -10,7 +10,10 @@ public struct Erpmes: AsyncParsableCommand {
             78 bad configuration.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, StatusCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self]
+        subcommands: [
+            RunCommand.self, StatusCommand.self, MigrateCommand.self, DeadLetterCommand.self, ConflictsCommand.self,
+            BenchCommand.self, DemoCommand.self,
+        ]
     )
 
     public init() {}

@@ -100,7 +100,9 @@ BEGIN
         END IF;
         -- Without a publication here the target's state is taken to be its base.
         INSERT INTO erpmes_merge (key, op, source, base, has_base, target, has_target)
-        SELECT b.key, b.op, b.payload, bs.vals, bs.vals IS NOT NULL,
+        SELECT b.key, b.op, b.payload - '$base',
+               CASE WHEN b.payload ? '$base' THEN nullif(b.payload->'$base', 'null') ELSE bs.vals END,
+               CASE WHEN b.payload ? '$base' THEN nullif(b.payload->'$base', 'null') IS NOT NULL ELSE bs.vals IS NOT NULL END,
                CASE WHEN pub.entity_id IS NOT NULL THEN c.payload ELSE bs.vals END,
                CASE WHEN pub.entity_id IS NOT NULL THEN c.key IS NOT NULL ELSE bs.vals IS NOT NULL END
         FROM pg_temp.erpmes_batch AS b
@@ -153,10 +155,15 @@ BEGIN
         TRUNCATE erpmes_based;
         INSERT INTO erpmes_based
         SELECT m.key, m.vals,
+               -- The echo hash, only when this side now holds exactly the source's version: if it
+               -- kept changes of its own, its capture of the apply must flow back.
                CASE WHEN m.new_op IS NULL THEN NULL
-                    ELSE erpmes.payload_hash(coalesce(CASE WHEN m.new_op = 'D' THEN NULL
-                                                           WHEN m.has_target THEN m.target || m.write
-                                                           ELSE m.write END, 'null')) END,
+                    WHEN m.new_op = 'D' AND m.op = 'D' THEN erpmes.payload_hash('null')
+                    WHEN m.new_op = 'U' AND m.op = 'U'
+                         AND (CASE WHEN m.has_target THEN m.target || m.write ELSE m.write END) - '$resolved'
+                             = m.source - '$resolved'
+                    THEN erpmes.payload_hash(m.source - '$resolved')
+               END,
                m.decided
         FROM erpmes_merge AS m
         WHERE m.outcome IS DISTINCT FROM 'parked'

@@ -7,6 +7,8 @@
 -- transaction stays open while the target applies, and locking bases the other direction is
 -- applying would tie the two directions into a deadlock no single server can see.
 -- A key this side decided a conflict for goes out with "$resolved": true in its payload.
+-- A bidirectional entity's payload also carries "$base": the values this side last agreed on, the
+-- ancestor the receiver compares both versions with; what is sent becomes this side's base.
 -- Entities in `folded` (paused on the target) yield their keys alone, with op 'P' and no payload,
 -- for the target's pending-key table: their payload functions are not called.
 -- Called by `erpmes run`, through a cursor.
@@ -24,7 +26,8 @@ DECLARE
     pub record;
 BEGIN
     FOR pub IN
-        SELECT p.entity_id, p.entity, p.payload_function::regproc AS fn, p.entity = ANY (folded) AS fold
+        SELECT p.entity_id, p.entity, p.payload_function::regproc AS fn, p.entity = ANY (folded) AS fold,
+               EXISTS (SELECT FROM erpmes.subscription AS s WHERE s.entity = p.entity) AS both
         FROM erpmes.publication AS p
         WHERE p.entity = ANY (entity_order)
         ORDER BY array_position(entity_order, p.entity)
@@ -47,29 +50,46 @@ BEGIN
                 SELECT p.key, p.payload
                 FROM %s(ARRAY(SELECT k.key FROM keys AS k WHERE k.key <> '"$truncate"')) AS p
             ), changes AS (
-                SELECT k.key, p.payload, b.key IS NOT NULL AND (b.hash IS NOT NULL OR b.decided) AS touch,
+                SELECT k.key, p.payload, b.key IS NOT NULL AS has_base, b.vals,
                        coalesce(b.decided, false) AS decided,
-                       b.hash IS NOT NULL AND b.hash = erpmes.payload_hash(coalesce(p.payload, 'null'))
-                           AND k.key <> '"$truncate"' AS echo
+                       (b.hash IS NOT NULL AND b.hash = erpmes.payload_hash(coalesce(p.payload, 'null'))
+                           AND k.key <> '"$truncate"')
+                       -- A key parked by the manual rule stays here until a person resolves it.
+                       OR EXISTS (SELECT FROM erpmes.conflict AS x WHERE x.entity = $4 AND x.key = k.key AND x.status = 'open')
+                           AS echo
                 FROM keys AS k
                 LEFT JOIN payloads AS p ON p.key = k.key
                 LEFT JOIN erpmes.base AS b ON b.entity = $4 AND b.key = k.key
             ), locked AS (
                 -- A base the other direction is writing right now is skipped: that apply sets it anew.
                 SELECT b.key FROM erpmes.base AS b JOIN changes AS c ON b.entity = $4 AND b.key = c.key
-                WHERE c.touch AND (NOT c.echo OR c.decided)
+                WHERE (NOT c.echo OR c.decided) AND ($5 OR b.hash IS NOT NULL OR b.decided)
                 FOR UPDATE OF b SKIP LOCKED
-            ), disarmed AS (
-                UPDATE erpmes.base AS b SET hash = NULL, decided = false FROM locked AS l
+            ), sent AS (
+                -- What goes out becomes this side's base (a bidirectional entity's), its echo hash
+                -- is cleared, and a decided conflict is done with.
+                UPDATE erpmes.base AS b
+                SET hash = NULL, decided = false, vals = CASE WHEN $5 THEN c.payload ELSE b.vals END, synced_at = now()
+                FROM locked AS l JOIN changes AS c ON c.key = l.key
                 WHERE b.entity = $4 AND b.key = l.key
+            ), first_sent AS (
+                INSERT INTO erpmes.base (entity, key, vals)
+                SELECT $4, c.key, c.payload FROM changes AS c
+                WHERE $5 AND NOT c.has_base AND NOT c.echo AND c.payload IS NOT NULL
+                ORDER BY c.key
+                ON CONFLICT (entity, key) DO NOTHING
             )
             SELECT $4, c.key,
                    (CASE WHEN c.key = '"$truncate"' THEN 'T' WHEN c.payload IS NULL THEN 'D' ELSE 'U' END)::"char",
-                   CASE WHEN c.decided AND c.payload IS NOT NULL THEN c.payload || '{"$resolved": true}' ELSE c.payload END
+                   CASE WHEN c.payload IS NULL THEN NULL
+                        ELSE c.payload
+                             || CASE WHEN c.decided THEN '{"$resolved": true}'::jsonb ELSE '{}' END
+                             || CASE WHEN $5 AND c.has_base THEN jsonb_build_object('$base', c.vals) ELSE '{}' END
+                   END
             FROM changes AS c
             WHERE NOT c.echo OR c.decided
             ORDER BY c.key = '"$truncate"' DESC, c.key
-        $q$, pub.fn) USING pub.entity_id, previous, current, pub.entity;
+        $q$, pub.fn) USING pub.entity_id, previous, current, pub.entity, pub.both;
     END LOOP;
 END $$;
 REVOKE ALL ON FUNCTION erpmes.batch(pg_snapshot, pg_snapshot, text[], text[]) FROM PUBLIC;

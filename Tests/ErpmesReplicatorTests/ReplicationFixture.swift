@@ -30,6 +30,21 @@ final class ReplicationFixture: Sendable {
         try await self.init(erp: base + TestDatabase.require().name, mes: base + mesName, sharedMESName: mesName)
     }
 
+    /// Two new databases with the control schema in the run's shared cluster, both dropped by
+    /// ``tearDown()``: for a test that needs several pairs.
+    static func pair() async throws -> ReplicationFixture {
+        let endpoint = try await TestCluster.shared.current()
+        let base = "host=\(endpoint.socketDirectory) port=\(endpoint.port) dbname="
+        let erpName = try await TestCluster.shared.createDatabase()
+        let mesName = try await TestCluster.shared.createDatabase()
+        return try await ReplicationFixture(
+            erp: base + erpName,
+            mes: base + mesName,
+            sharedMESName: mesName,
+            sharedERPName: erpName
+        )
+    }
+
     /// Two new databases of the reference plant in the run's shared cluster: the ERP one with
     /// `Migrations/erp` and `Sql/erp` (schema, mapping pack, views), the MES one with `mes`. No
     /// `.freshDatabase` trait needed; call ``tearDown()`` to drop both.
