@@ -195,9 +195,11 @@ final class ReplicationFixture: Sendable {
         rotateRows: Int? = nil,
         retention: Duration? = nil,
         batchKeys: Int? = nil,
+        lockTimeout: Duration? = nil,
         waitForOwnership: Bool = true
     ) async throws -> Task<Void, any Error> {
         var configuration = try await self.configuration(poll: poll)
+        configuration.lockTimeout = lockTimeout ?? configuration.lockTimeout
         configuration.rotateRows = rotateRows ?? configuration.rotateRows
         configuration.batchKeys = batchKeys ?? configuration.batchKeys
         configuration.retention = retention ?? configuration.retention
