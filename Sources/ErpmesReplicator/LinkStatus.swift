@@ -16,6 +16,20 @@ public struct EntityStatus: Sendable, Codable, Equatable {
     public var lastBatch: String?
     /// Keys applied in this direction since the link started.
     public var appliedKeys: Int
+    /// Keys applied per second over the last minute.
+    public var applyRate: Double = 0
+    /// Keys of the entity waiting in the target's dead letter.
+    public var deadLetters: Int = 0
+    /// Conflicts of the entity parked for a person on the target.
+    public var openConflicts: Int = 0
+    /// Why the entity is paused on the target, if it is.
+    public var paused: String?
+    /// 0 while a replicator holds the link; else seconds since it was last seen.
+    public var heartbeatSeconds: Double = 0
+    /// OK, WARN or CRIT against the target's erpmes.health_threshold.
+    public var status: String = "OK"
+    /// What made the status WARN or CRIT.
+    public var reason: String?
 }
 
 /// Reads pending changes, lag and the last batch for every direction of a link.
@@ -66,20 +80,67 @@ public enum LinkStatus {
                 "SELECT entity, pending, extract(epoch FROM lag)::float8 AS lag FROM erpmes.pending($1::pg_snapshot)",
                 [try position.decode("snapshot", as: String.self)]
             )
+            let health = try await target.query(
+                """
+                SELECT entity, apply_rate::float8 AS apply_rate, dead_letters, open_conflicts, paused,
+                       heartbeat_seconds::float8 AS heartbeat, oldest_xact_seconds::float8 AS oldest,
+                       notification_queue::float8 AS notification_queue
+                FROM erpmes.replication_health WHERE role = 'target' AND link = $1 AND direction = $2
+                """,
+                [link.name, direction.rawValue]
+            )
+            var byEntity: [String: Row] = [:]
+            for row in health { byEntity[try row.decode("entity")] = row }
+            let sourceSide = try await source.query(
+                """
+                SELECT bool_or(needs_resync) AS resync, max(oldest_xact_seconds)::float8 AS oldest,
+                       max(notification_queue)::float8 AS notification_queue
+                FROM erpmes.replication_health WHERE role = 'source' AND link = $1 AND direction = $2
+                """,
+                [link.name, direction.rawValue]
+            ).first
             for row in rows where subscribed.contains(try row.decode("entity", as: String.self)) {
-                statuses.append(
-                    EntityStatus(
-                        link: link.name,
-                        direction: direction.rawValue,
-                        entity: try row.decode("entity"),
-                        pending: try row.decode("pending"),
-                        lagSeconds: try row.decode("lag"),
-                        lastBatch: try position.decode("applied_at", as: Date?.self).map {
-                            ISO8601DateFormatter().string(from: $0)
-                        },
-                        appliedKeys: try position.decode("applied_keys")
+                let entity: String = try row.decode("entity")
+                var status = EntityStatus(
+                    link: link.name,
+                    direction: direction.rawValue,
+                    entity: entity,
+                    pending: try row.decode("pending"),
+                    lagSeconds: try row.decode("lag"),
+                    lastBatch: try position.decode("applied_at", as: Date?.self).map {
+                        ISO8601DateFormatter().string(from: $0)
+                    },
+                    appliedKeys: try position.decode("applied_keys")
+                )
+                if let health = byEntity[entity] {
+                    status.applyRate = try health.decode("apply_rate", as: Double?.self) ?? 0
+                    status.deadLetters = try health.decode("dead_letters")
+                    status.openConflicts = try health.decode("open_conflicts")
+                    status.paused = try health.decode("paused")
+                    status.heartbeatSeconds = try health.decode("heartbeat", as: Double?.self) ?? 0
+                }
+                let oldest = max(
+                    try byEntity[entity]?.decode("oldest", as: Double?.self) ?? 0,
+                    try sourceSide?.decode("oldest", as: Double?.self) ?? 0
+                )
+                let queue = max(
+                    try byEntity[entity]?.decode("notification_queue", as: Double?.self) ?? 0,
+                    try sourceSide?.decode("notification_queue", as: Double?.self) ?? 0
+                )
+                // The precise lag (against the target's applied position) decides, with the
+                // target's thresholds.
+                let verdict = try requireRow(
+                    try await target.query(
+                        "SELECT status, reason FROM erpmes.health_status($1::numeric, $2::numeric, $3::bigint, $4::bigint, $5::numeric, $6::float8, $7, $8)",
+                        [
+                            status.lagSeconds, status.heartbeatSeconds, status.deadLetters, status.openConflicts,
+                            oldest, queue, status.paused, try sourceSide?.decode("resync", as: Bool?.self) ?? false,
+                        ]
                     )
                 )
+                status.status = try verdict.decode("status")
+                status.reason = try verdict.decode("reason")
+                statuses.append(status)
             }
         }
         return statuses
