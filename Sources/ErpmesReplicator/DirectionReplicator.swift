@@ -237,6 +237,28 @@ struct DirectionReplicator: Sendable {
             for bad in knownBad {
                 try await self.quarantine(bad)
             }
+            // The target's tables are locked against DDL for this transaction, then their shapes
+            // checked again: a migration that ran since `checkPauses` cannot slip in between.
+            let applying = entities.filter { !paused.contains($0) && (ranges[$0] != nil) }
+            let tables = try await self.target.query(
+                "SELECT DISTINCT t::text AS t FROM erpmes.subscription AS s, unnest(s.tables) AS t WHERE s.entity = ANY ($1::text[]) ORDER BY 1",
+                [applying]
+            ).map { try $0.decode("t", as: String.self) }
+            if !tables.isEmpty {
+                try await self.target.query("LOCK TABLE \(tables.joined(separator: ", ")) IN ROW EXCLUSIVE MODE")
+                for row in try await self.target.query(
+                    "SELECT entity, problem FROM erpmes.drift($1::text[], 'subscription') WHERE problem IS NOT NULL",
+                    [applying]
+                ) {
+                    let entity: String = try row.decode("entity")
+                    try await self.pause(
+                        entity,
+                        reason: "entity \(entity) paused: schema drift, \(self.direction.target) side: \(try row.decode("problem", as: String.self))",
+                        sqlState: nil
+                    )
+                    careful.pausedNow.insert(entity)
+                }
+            }
             let excluded = Dictionary(grouping: knownBad, by: \.entity).mapValues { Set($0.map(\.key)) }
             // Keys of paused entities are folded into the pending-key table, so the queue rotates.
             for entity in entities where (folds[entity] ?? 0) > 0 {
@@ -552,11 +574,19 @@ struct DirectionReplicator: Sendable {
 
     /// Pauses an entity after a schema error in its apply, folding this batch's keys of it.
     private func pause(_ entity: String, _ error: PQError) async throws {
-        let reason = "entity \(entity) paused: \(Self.describe(error, entity: entity, key: nil))"
+        try await self.pause(
+            entity,
+            reason: "entity \(entity) paused: \(Self.describe(error, entity: entity, key: nil))",
+            sqlState: error.sqlState?.rawValue
+        )
+    }
+
+    /// Pauses an entity in the batch's transaction and folds this batch's keys of it.
+    private func pause(_ entity: String, reason: String, sqlState: String?) async throws {
         let fingerprint = try await self.fingerprint(entity)
         try await self.target.query(
             "INSERT INTO erpmes.entity_pause (entity, consumer, sqlstate, reason, shapes) VALUES ($1, $2, $3, $4, to_jsonb($5::text)) ON CONFLICT (entity) DO UPDATE SET reason = EXCLUDED.reason, sqlstate = EXCLUDED.sqlstate, shapes = EXCLUDED.shapes",
-            [entity, self.consumer, error.sqlState?.rawValue, reason, fingerprint]
+            [entity, self.consumer, sqlState, reason, fingerprint]
         )
         let data = try await self.source.copyOut(
             "COPY (SELECT key, 'P', NULL FROM erpmes_out WHERE entity = \(SQLQuote.literal(entity))) TO STDOUT"
