@@ -251,9 +251,10 @@ struct DirectionReplicator: Sendable {
                     [applying]
                 ) {
                     let entity: String = try row.decode("entity")
+                    let problem: String = try row.decode("problem")
                     try await self.pause(
                         entity,
-                        reason: "entity \(entity) paused: schema drift, \(self.direction.target) side: \(try row.decode("problem", as: String.self))",
+                        reason: "entity \(entity) paused: schema drift, \(self.direction.target) side: \(problem)",
                         sqlState: nil
                     )
                     careful.pausedNow.insert(entity)
