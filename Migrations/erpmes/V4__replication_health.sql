@@ -5,12 +5,12 @@ SET LOCAL ROLE erpmes_owner;
 
 CREATE TABLE erpmes.apply_stat (
     consumer text NOT NULL,
+    entity text NOT NULL,
     minute timestamptz NOT NULL,
     keys bigint NOT NULL DEFAULT 0,
-    batches integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (consumer, minute)
+    PRIMARY KEY (consumer, entity, minute)
 );
-COMMENT ON TABLE erpmes.apply_stat IS 'Keys and batches applied per link direction and minute (the last hour), for the apply rate.';
+COMMENT ON TABLE erpmes.apply_stat IS 'Keys applied per link direction, entity and minute (the last hour), for the apply rate.';
 
 CREATE TABLE erpmes.health_threshold (
     metric text PRIMARY KEY,

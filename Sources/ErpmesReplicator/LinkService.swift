@@ -111,14 +111,18 @@ public struct LinkService: Service {
         let mesWaker = Waker(connection: mesListener, poll: self.configuration.poll, notify: self.configuration.notify)
         try await erpWaker.start()
         try await mesWaker.start()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let configuration = self.configuration
-            group.addTask { try await Self.loop(toMES, erpWaker, configuration) }
-            group.addTask { try await Self.loop(toERP, mesWaker, configuration) }
-            // The first direction to stop (shutdown or error) stops the other.
-            try await group.next()
-            group.cancelAll()
-            try await group.waitForAll()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let configuration = self.configuration
+                group.addTask { try await Self.loop(toMES, erpWaker, configuration) }
+                group.addTask { try await Self.loop(toERP, mesWaker, configuration) }
+                // The first direction to stop (shutdown or error) stops the other.
+                try await group.next()
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        } catch  where Task.isShuttingDownGracefully || Task.isCancelled {
+            // The other direction was cancelled mid-statement by the shutdown: nothing to report.
         }
         self.logger.notice("link stopped")
     }

@@ -18,6 +18,8 @@ public struct EntityStatus: Sendable, Codable, Equatable {
     public var appliedKeys: Int
     /// Keys applied per second over the last minute.
     public var applyRate: Double = 0
+    /// Keys of this entity applied in the last hour.
+    public var appliedLastHour: Int = 0
     /// Keys of the entity waiting in the target's dead letter.
     public var deadLetters: Int = 0
     /// Conflicts of the entity parked for a person on the target.
@@ -82,7 +84,7 @@ public enum LinkStatus {
             )
             let health = try await target.query(
                 """
-                SELECT entity, apply_rate::float8 AS apply_rate, dead_letters, open_conflicts, paused,
+                SELECT entity, apply_rate::float8 AS apply_rate, applied_last_hour::bigint AS applied, dead_letters, open_conflicts, paused,
                        heartbeat_seconds::float8 AS heartbeat, oldest_xact_seconds::float8 AS oldest,
                        notification_queue::float8 AS notification_queue
                 FROM erpmes.replication_health WHERE role = 'target' AND link = $1 AND direction = $2
@@ -114,6 +116,7 @@ public enum LinkStatus {
                 )
                 if let health = byEntity[entity] {
                     status.applyRate = try health.decode("apply_rate", as: Double?.self) ?? 0
+                    status.appliedLastHour = try health.decode("applied", as: Int?.self) ?? 0
                     status.deadLetters = try health.decode("dead_letters")
                     status.openConflicts = try health.decode("open_conflicts")
                     status.paused = try health.decode("paused")

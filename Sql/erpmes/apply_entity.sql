@@ -178,6 +178,12 @@ BEGIN
             PERFORM erpmes.requeue(entity_name, ARRAY(SELECT x.key FROM erpmes_based AS x WHERE x.decided ORDER BY x.key));
         END IF;
     END IF;
+    -- Applied keys per entity and minute: the apply rate of erpmes.replication_health.
+    INSERT INTO erpmes.apply_stat AS s (consumer, entity, minute, keys)
+    SELECT consumer_name, entity_name, date_trunc('minute', now()), count(*)
+    FROM erpmes_outcome AS o WHERE o.outcome = 'applied'
+    HAVING count(*) > 0
+    ON CONFLICT (consumer, entity, minute) DO UPDATE SET keys = s.keys + EXCLUDED.keys;
     RETURN QUERY SELECT o.key, o.outcome, o.reason FROM erpmes_outcome AS o;
 END $$;
 REVOKE ALL ON FUNCTION erpmes.apply_entity(text, boolean) FROM PUBLIC;

@@ -4,5 +4,7 @@ SET LOCAL ROLE erpmes_owner;
 CREATE OR REPLACE FUNCTION erpmes.payload_hash(payload jsonb) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN md5(payload::text)::uuid;
+REVOKE ALL ON FUNCTION erpmes.payload_hash(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.payload_hash(jsonb) TO erpmes_owner, erpmes_run;
 COMMENT ON FUNCTION erpmes.payload_hash(jsonb) IS 'Hash of a neutral payload as erpmes.base stores it; NULL for an absent row.';
 RESET ROLE;

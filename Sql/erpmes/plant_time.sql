@@ -32,6 +32,8 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION erpmes.plant_zone(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erpmes.plant_zone(text) TO PUBLIC;  -- pure: reads nothing
+REVOKE ALL ON FUNCTION erpmes.plant_zone(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.plant_zone(text) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.plant_zone(text) IS
     'Returns tz when it is a usable plant time zone; NULL or empty, a POSIX offset or an unknown name: 22023.';
 

@@ -11,5 +11,7 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION erpmes.register_consumer(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erpmes.register_consumer(text) TO erpmes_run;
+REVOKE ALL ON FUNCTION erpmes.register_consumer(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.register_consumer(text) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.register_consumer(text) IS 'Registers a link as a consumer of this database''s queue.';
 RESET ROLE;

@@ -39,7 +39,7 @@ WITH heartbeat AS (
            'source'::text AS role,
            count(DISTINCT q.key) AS pending,
            coalesce(extract(epoch FROM now() - min(q.queued_at)), 0)::numeric(12,1) AS lag_seconds,
-           NULL::numeric AS apply_rate, NULL::timestamptz AS last_batch_at,
+           NULL::numeric AS apply_rate, NULL::numeric AS applied_last_hour, NULL::timestamptz AS last_batch_at,
            0::bigint AS dead_letters, 0::bigint AS open_conflicts, NULL::text AS paused,
            c.needs_resync, c.consumer
     FROM erpmes.consumer AS c
@@ -55,8 +55,11 @@ WITH heartbeat AS (
            'target'::text AS role,
            NULL::bigint AS pending, NULL::numeric AS lag_seconds,
            (SELECT coalesce(sum(st.keys), 0) / 60.0 FROM erpmes.apply_stat AS st
-            WHERE st.consumer = a.consumer AND st.minute >= date_trunc('minute', now()) - interval '1 minute')::numeric(12,1)
+            WHERE st.consumer = a.consumer AND st.entity = s.entity
+              AND st.minute >= date_trunc('minute', now()) - interval '1 minute')::numeric(12,1)
                AS apply_rate,
+           (SELECT coalesce(sum(st.keys), 0) FROM erpmes.apply_stat AS st
+            WHERE st.consumer = a.consumer AND st.entity = s.entity) AS applied_last_hour,
            a.applied_at AS last_batch_at,
            (SELECT count(*) FROM erpmes.dead_letter AS d WHERE d.entity = s.entity AND d.status IN ('open', 'retry', 'requeued'))
                AS dead_letters,
@@ -70,7 +73,7 @@ WITH heartbeat AS (
 )
 SELECT r.link, r.direction, r.entity, r.role, r.pending, r.lag_seconds,
        (SELECT o.seconds FROM oldest AS o)::numeric(12,1) AS oldest_xact_seconds,
-       r.apply_rate, r.last_batch_at, r.dead_letters, r.open_conflicts, r.paused,
+       r.apply_rate, r.applied_last_hour, r.last_batch_at, r.dead_letters, r.open_conflicts, r.paused,
        (SELECT max(h.seconds) FROM heartbeat AS h WHERE h.consumer = r.consumer)::numeric(12,1) AS heartbeat_seconds,
        pg_notification_queue_usage()::numeric(6,4) AS notification_queue,
        r.needs_resync, h.status, h.reason
@@ -89,6 +92,7 @@ COMMENT ON COLUMN erpmes.replication_health.pending IS 'Source: keys committed h
 COMMENT ON COLUMN erpmes.replication_health.lag_seconds IS 'Source: age of the oldest committed change not yet applied; 0 when idle.';
 COMMENT ON COLUMN erpmes.replication_health.oldest_xact_seconds IS 'Age of the oldest open transaction holding an xid in this database (it holds queue rotation back).';
 COMMENT ON COLUMN erpmes.replication_health.apply_rate IS 'Target: keys applied per second over the last minute.';
+COMMENT ON COLUMN erpmes.replication_health.applied_last_hour IS 'Target: keys of the entity applied in the last hour.';
 COMMENT ON COLUMN erpmes.replication_health.last_batch_at IS 'Target: when the link last applied a batch in this direction.';
 COMMENT ON COLUMN erpmes.replication_health.dead_letters IS 'Target: keys of the entity waiting in erpmes.dead_letter.';
 COMMENT ON COLUMN erpmes.replication_health.open_conflicts IS 'Target: conflicts of the entity parked for a person (manual rule).';

@@ -88,6 +88,8 @@ BEGIN ATOMIC
 END;
 REVOKE ALL ON FUNCTION erpmes.drift(text[], text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erpmes.drift(text[], text) TO erpmes_run;
+REVOKE ALL ON FUNCTION erpmes.table_shape(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.table_shape(regclass) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.table_shape(regclass) IS 'Columns (type, typmod, nullability), primary key and capture triggers of a table.';
 COMMENT ON FUNCTION erpmes.entity_shape(regclass[], regprocedure[]) IS 'Schema fingerprint of an entity: its tables'' shapes and its functions'' source hashes.';
 COMMENT ON FUNCTION erpmes.shape_drift(jsonb, jsonb) IS 'NULL when a current shape still serves the declared one, else the first difference in words.';

@@ -9,5 +9,7 @@ BEGIN ATOMIC
 END;
 REVOKE ALL ON FUNCTION erpmes.source_identity() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erpmes.source_identity() TO erpmes_run;
+REVOKE ALL ON FUNCTION erpmes.source_identity() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.source_identity() TO erpmes_run;
 COMMENT ON FUNCTION erpmes.source_identity() IS 'The cluster''s system_identifier and timeline, checked by every apply.';
 RESET ROLE;

@@ -13,5 +13,7 @@ BEGIN ATOMIC
 END;
 REVOKE ALL ON FUNCTION erpmes.take_ownership(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erpmes.take_ownership(text) TO erpmes_run;
+REVOKE ALL ON FUNCTION erpmes.take_ownership(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.take_ownership(text) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.take_ownership(text) IS 'Bumps a link''s owner epoch on takeover; older owners are fenced off.';
 RESET ROLE;

@@ -24,5 +24,7 @@ BEGIN
     PERFORM pg_notify('erpmes_control', 'unpublish');
 END $$;
 REVOKE ALL ON FUNCTION erpmes.unpublish(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION erpmes.unpublish(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.unpublish(text) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.unpublish(text) IS 'Drops a published entity with its capture triggers and functions.';
 RESET ROLE;

@@ -10,5 +10,7 @@ BEGIN
     PERFORM pg_notify('erpmes_control', 'unsubscribe');
 END $$;
 REVOKE ALL ON FUNCTION erpmes.unsubscribe(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION erpmes.unsubscribe(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.unsubscribe(text) TO erpmes_run;
 COMMENT ON FUNCTION erpmes.unsubscribe(text) IS 'Drops a received entity.';
 RESET ROLE;

@@ -22,5 +22,7 @@ BEGIN
     END IF;
 END $$;
 REVOKE ALL ON FUNCTION erpmes.wake() FROM PUBLIC;
+REVOKE ALL ON FUNCTION erpmes.wake() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.wake() TO erpmes_run;
 COMMENT ON FUNCTION erpmes.wake() IS 'NOTIFY erpmes_wake when a replicator is idle; called by capture triggers.';
 RESET ROLE;
