@@ -4,10 +4,12 @@ BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 
 .PHONY: demo test soak bench build lint deps clean
 
-## demo: build erpmes and run the demo on a private throwaway PostgreSQL cluster
+## demo: build erpmes and run the demo (it starts a private throwaway PostgreSQL cluster itself)
+## DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--duration 60 --scale 2"
+DEMO_ARGS ?=
 demo: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product erpmes
-	scripts/pg-sandbox run -- $$($(SWIFT) build --show-bin-path)/erpmes demo
+	$$($(SWIFT) build --show-bin-path)/erpmes demo --dir . $(DEMO_ARGS)
 
 ## test: the whole test suite against a throwaway PostgreSQL 15 (what CI runs)
 test: deps lint

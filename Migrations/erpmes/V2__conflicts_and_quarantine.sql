@@ -102,7 +102,7 @@ CREATE TABLE erpmes.conflict_log (
     outcome text NOT NULL,
     logged_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX conflict_log_entity ON erpmes.conflict_log (entity, logged_at);
+CREATE INDEX conflict_log_logged_at ON erpmes.conflict_log (logged_at);
 COMMENT ON TABLE erpmes.conflict_log IS 'Every conflict a rule decided: entity, key, columns, rule, base, both versions, outcome.';
 
 -- An entity whose schema drifted or whose apply raised a schema error: it alone stops applying.

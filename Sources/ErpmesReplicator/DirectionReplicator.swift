@@ -418,6 +418,15 @@ struct DirectionReplicator: Sendable {
         self.logger.notice("dead letters requeued", metadata: ["keys": "\(ids.count)"])
     }
 
+    /// Deletes old conflict-log rows and closed dead letters on the target (see erpmes.prune).
+    @discardableResult
+    func prune(retention: Duration) async throws -> Int {
+        try await self.target.query(
+            "SELECT erpmes.prune(make_interval(secs => $1)) AS deleted",
+            [Int(retention.components.seconds)]
+        ).first?.decode("deleted", as: Int.self) ?? 0
+    }
+
     /// One step of queue rotation on the source (see erpmes.rotate); returns what it did.
     @discardableResult
     func rotate(rows: Int, interval: Duration, retention: Duration) async throws -> String {

@@ -137,6 +137,7 @@ public struct LinkService: Service {
         var replicator = start
         var idle = false
         var lastRotation = ContinuousClock.now - .seconds(60)
+        var lastPrune = ContinuousClock.now - .seconds(3600)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Queue hygiene on the source, a step every few seconds, busy or idle.
             if ContinuousClock.now - lastRotation >= .seconds(2) {
@@ -150,6 +151,10 @@ public struct LinkService: Service {
                     "queue rotation",
                     metadata: ["rotation.step": "\(step)", "side": "\(replicator.direction.source)"]
                 )
+            }
+            if ContinuousClock.now - lastPrune >= .seconds(60) {
+                lastPrune = ContinuousClock.now
+                try await replicator.prune(retention: configuration.retention)
             }
             if try await replicator.runBatch() != nil {
                 if idle {

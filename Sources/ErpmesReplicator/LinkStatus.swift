@@ -57,7 +57,8 @@ public enum LinkStatus {
         }
     }
 
-    private static func read(
+    /// The same, on connections the caller keeps open.
+    public static func read(
         _ link: RunConfiguration.Link,
         erp: PQConnection,
         mes: PQConnection

@@ -247,4 +247,28 @@ import Testing
         await ReplicationFixture.stop(replicator)
         try await fixture.tearDown()
     }
+
+    @Test(
+        "prune deletes conflict-log rows, closed dead letters and resolved conflicts older than the retention",
+        .freshDatabase
+    )
+    func prune() async throws {
+        let admin = try await TestDatabase.connect()
+        try await admin.simpleQuery(
+            """
+            INSERT INTO erpmes.conflict_log (consumer, entity, key, kind, columns, rule, source_side, outcome, logged_at)
+            VALUES ('l:erp>mes', 'item', '{"id": 1}', 'update_update', '{name}', 'source_wins', 'erp', 'source', now() - interval '8 days'),
+                   ('l:erp>mes', 'item', '{"id": 2}', 'update_update', '{name}', 'source_wins', 'erp', 'source', now());
+            INSERT INTO erpmes.dead_letter (consumer, entity, key, message, status, closed_at)
+            VALUES ('l:erp>mes', 'item', '{"id": 1}', 'old', 'resolved', now() - interval '8 days'),
+                   ('l:erp>mes', 'item', '{"id": 2}', 'open', 'open', NULL);
+            """
+        )
+        let run = try await TestDatabase.connect(user: "erpmes_run")
+        #expect(try await run.query("SELECT erpmes.prune('7 days')").first?[0] == "2")
+        #expect(try await admin.query("SELECT count(*) FROM erpmes.conflict_log").first?[0] == "1")
+        #expect(try await admin.query("SELECT string_agg(status, ',') FROM erpmes.dead_letter").first?[0] == "open")
+        await run.close()
+        await admin.close()
+    }
 }
