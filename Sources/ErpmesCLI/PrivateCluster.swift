@@ -125,9 +125,18 @@ struct PrivateCluster {
     /// initdb and pg_ctl: ERPMES_PG_BINDIR, PostgreSQL 15's Debian folder, the newest other one, PATH.
     static func findBinaries() throws -> String {
         let environment = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let given = environment["ERPMES_PG_BINDIR"] { candidates.append(given) }
-        candidates.append("/usr/lib/postgresql/15/bin")
+        if let given = environment["ERPMES_PG_BINDIR"] {
+            guard FileManager.default.isExecutableFile(atPath: given + "/initdb"),
+                FileManager.default.isExecutableFile(atPath: given + "/pg_ctl")
+            else {
+                throw Failure(
+                    description:
+                        "PostgreSQL server binaries (initdb, pg_ctl) not found in ERPMES_PG_BINDIR=\(given): point it at the folder holding them, or unset it"
+                )
+            }
+            return given
+        }
+        var candidates = ["/usr/lib/postgresql/15/bin"]
         if let versions = try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
             candidates += versions.sorted { $0.compare($1, options: .numeric) == .orderedDescending }
                 .map { "/usr/lib/postgresql/\($0)/bin" }

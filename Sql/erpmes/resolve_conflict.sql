@@ -86,7 +86,10 @@ BEGIN
                 END,
         outcome = CASE WHEN m.kind = 'gone' THEN 'skipped' ELSE 'applied' END
     WHERE m.kind IN ('insert', 'update', 'delete', 'gone') AND (m.source ? '$resolved' OR (
-          NOT (rule = 'append_only' AND (m.has_target OR m.has_base) AND m.kind <> 'gone')
+          -- append_only: a posted row whose payload did not change is no attempt to update it.
+          NOT (rule = 'append_only' AND (m.has_target OR m.has_base) AND m.kind <> 'gone'
+               AND (m.kind <> 'update' OR EXISTS (SELECT FROM unnest(m.changed) AS c
+                                                   WHERE (m.source->c) IS DISTINCT FROM (m.target->c))))
       AND NOT (rule = 'owner' AND (
               (m.kind IN ('insert', 'delete') AND row_owner <> source_side)
               OR EXISTS (SELECT FROM unnest(m.changed) AS c

@@ -88,26 +88,30 @@ public actor TestCluster {
     public func createReferenceDatabase(_ side: String) async throws -> String {
         try await self.prepareTemplate()
         let template = "\(Self.templateName)_\(side)"
-        if let ready = self.referenceReady[side] {
-            try await ready.value
+        // Stored before the first suspension: the actor is reentrant, and a second caller must
+        // wait for this build rather than start its own.
+        let ready: Task<Void, any Error>
+        if let existing = self.referenceReady[side] {
+            ready = existing
         } else {
-            let admin = try await self.adminConnection()
             let conninfo = try self.conninfo(database: template)
-            let ready = Task {
+            ready = Task { [self] in
+                let admin = try await self.adminConnection()
                 try await admin.query("DROP DATABASE IF EXISTS \(SQLQuote.identifier(template))")
                 try await admin.query(
                     "CREATE DATABASE \(SQLQuote.identifier(template)) TEMPLATE \(SQLQuote.identifier(Self.templateName))"
                 )
+                let target = MigrationTarget(name: side, conninfo: Secret(conninfo))
                 let migrator = Migrator(
                     options: MigratorOptions(directory: Self.repositoryRoot),
-                    targets: [MigrationTarget(name: side, conninfo: Secret(conninfo))],
+                    targets: [target],
                     logger: Logger(label: "erpmes.tests", factory: { _ in SwiftLogNoOpLogHandler() })
                 )
-                try await migrator.up(MigrationTarget(name: side, conninfo: Secret(conninfo)))
+                try await migrator.up(target)
             }
             self.referenceReady[side] = ready
-            try await ready.value
         }
+        try await ready.value
         return try await self.clone(template)
     }
 
