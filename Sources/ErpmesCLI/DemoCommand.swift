@@ -5,7 +5,6 @@ import ErpmesReplicator
 import Foundation
 import LibPQ
 import Logging
-import UnixSignals
 
 /// `erpmes demo`: the embedded default. A private cluster, the reference ERP and MES databases
 /// migrated and seeded, the replicator and a simulated shop floor, shown live.
@@ -177,20 +176,33 @@ struct DemoRun: AsyncParsableCommand {
         try await DemoSeed.seedMES(mes, scale: self.scale, seed: self.seed, out: out)
 
         let start = ContinuousClock.now
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in signals { return }
+        let duration = self.duration
+        let work = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let duration {
+                    group.addTask { try await Task.sleep(for: .seconds(duration)) }
+                }
+                group.addTask {
+                    try await self.live(erp: erp, mes: mes, link: link, start: start, out: out)
+                }
+                try await group.next()
+                group.cancelAll()
             }
-            if let duration = self.duration {
-                group.addTask { try await Task.sleep(for: .seconds(duration)) }
-            }
-            group.addTask {
-                try await self.live(erp: erp, mes: mes, link: link, start: start, out: out)
-            }
-            try await group.next()
-            group.cancelAll()
         }
+        // Ctrl-C or SIGTERM ends the live part; the cluster is still stopped cleanly afterwards.
+        let stoppers = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { work.cancel() }
+            source.resume()
+            return source
+        }
+        do {
+            try await work.value
+        } catch is CancellationError {
+        } catch let error as PQError where error.code == .cancelled {
+        }
+        for source in stoppers { source.cancel() }
         replicator.cancel()
         _ = await replicator.result
         let statuses = try await LinkStatus.read(link, erp: erp, mes: mes)

@@ -189,6 +189,11 @@ struct DirectionReplicator: Sendable {
                 try await self.source.query("COMMIT")
                 return nil
             }
+            // Payload functions see the plant's zone too (after the tick: it took the snapshot).
+            try await self.source.query(
+                "SELECT set_config('erpmes.plant_tz', $1, true), set_config('erpmes.source_side', $2, true)",
+                [self.plantTimeZone, self.direction.source]
+            )
             // The tick row must be on disk before the target commits (DESIGN 2.2).
             try await self.source.query("SET LOCAL synchronous_commit = on")
             try await self.source.query(
@@ -382,7 +387,7 @@ struct DirectionReplicator: Sendable {
             [self.consumer, entity]
         ).map { try $0.decode("key", as: String.self) }
         if !keys.isEmpty {
-            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[])", [entity, keys])
+            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[], true)", [entity, keys])
         }
         try await self.target.withTransaction { tx in
             try await tx.query(
@@ -409,7 +414,7 @@ struct DirectionReplicator: Sendable {
             ids.append(try row.decode("id"))
         }
         for (entity, keys) in byEntity.sorted(by: { $0.key < $1.key }) {
-            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[])", [entity, keys])
+            try await self.source.query("SELECT erpmes.requeue($1, $2::jsonb[], true)", [entity, keys])
         }
         try await self.target.query(
             "UPDATE erpmes.dead_letter SET status = 'requeued' WHERE id = ANY ($1::bigint[]) AND status = 'retry'",

@@ -125,7 +125,8 @@ BEGIN
     -- Rejected rows go to the dead letter with the apply function's reason; nothing is dropped.
     INSERT INTO erpmes.dead_letter AS d (consumer, entity, key, sqlstate, message)
     SELECT consumer_name, entity_name, o.key, 'P0001',
-           format('%s %s rejected: %s', entity_name, o.key, coalesce(o.reason, 'no reason given'))
+           CASE WHEN position(o.key::text IN coalesce(o.reason, '')) > 0 THEN o.reason
+                ELSE format('%s %s rejected: %s', entity_name, o.key, coalesce(o.reason, 'no reason given')) END
     FROM erpmes_outcome AS o WHERE o.outcome = 'rejected'
     ON CONFLICT (entity, key) WHERE status IN ('open', 'retry', 'requeued') DO UPDATE
         SET status = 'open', attempts = d.attempts + 1, message = EXCLUDED.message, sqlstate = EXCLUDED.sqlstate,

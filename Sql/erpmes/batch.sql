@@ -4,7 +4,7 @@
 -- a row that exists is an upsert ('U'), one that is gone a delete ('D'); a truncate marker is 'T'.
 -- A key whose payload equals the hash of the row erpmes last applied here is that apply's echo
 -- and is left out; a key that flows has its hash cleared. An echo's base row is not touched: this
--- transaction stays open while the target applies, and locking bases the other direction is
+-- transaction stays open while the target applies, and waiting for bases the other direction is
 -- applying would tie the two directions into a deadlock no single server can see.
 -- A key this side decided a conflict for goes out with "$resolved": true in its payload.
 -- A bidirectional entity's payload also carries "$base": the values this side last agreed on, the
@@ -61,22 +61,24 @@ BEGIN
                 LEFT JOIN payloads AS p ON p.key = k.key
                 LEFT JOIN erpmes.base AS b ON b.entity = $4 AND b.key = k.key
             ), locked AS (
-                -- A base the other direction is writing right now is skipped: that apply sets it anew.
-                SELECT b.key FROM erpmes.base AS b JOIN changes AS c ON b.entity = $4 AND b.key = c.key
-                WHERE (NOT c.echo OR c.decided) AND ($5 OR b.hash IS NOT NULL OR b.decided)
-                FOR UPDATE OF b SKIP LOCKED
+                -- Base rows are written under a transaction advisory lock per key (class BASE); a
+                -- key the other direction's apply holds right now is skipped (that apply sets its
+                -- base anew), so the two directions never wait for each other across databases.
+                SELECT c.key, c.payload, c.has_base FROM changes AS c
+                WHERE (NOT c.echo OR c.decided) AND ($5 OR c.has_base)
+                  AND pg_try_advisory_xact_lock(1111577413, hashtext($4 || ' ' || c.key::text))
             ), sent AS (
                 -- What goes out becomes this side's base (a bidirectional entity's), its echo hash
                 -- is cleared, and a decided conflict is done with.
                 UPDATE erpmes.base AS b
-                SET hash = NULL, decided = false, vals = CASE WHEN $5 THEN c.payload ELSE b.vals END, synced_at = now()
-                FROM locked AS l JOIN changes AS c ON c.key = l.key
-                WHERE b.entity = $4 AND b.key = l.key
+                SET hash = NULL, decided = false, vals = CASE WHEN $5 THEN l.payload ELSE b.vals END, synced_at = now()
+                FROM locked AS l
+                WHERE b.entity = $4 AND b.key = l.key AND l.has_base
             ), first_sent AS (
                 INSERT INTO erpmes.base (entity, key, vals)
-                SELECT $4, c.key, c.payload FROM changes AS c
-                WHERE $5 AND NOT c.has_base AND NOT c.echo AND c.payload IS NOT NULL
-                ORDER BY c.key
+                SELECT $4, l.key, l.payload FROM locked AS l
+                WHERE $5 AND NOT l.has_base AND l.payload IS NOT NULL
+                ORDER BY l.key
                 ON CONFLICT (entity, key) DO NOTHING
             )
             SELECT $4, c.key,
@@ -84,7 +86,7 @@ BEGIN
                    CASE WHEN c.payload IS NULL THEN NULL
                         ELSE c.payload
                              || CASE WHEN c.decided THEN '{"$resolved": true}'::jsonb ELSE '{}' END
-                             || CASE WHEN $5 AND c.has_base THEN jsonb_build_object('$base', c.vals) ELSE '{}' END
+                             || CASE WHEN $5 AND c.vals IS NOT NULL THEN jsonb_build_object('$base', c.vals) ELSE '{}' END
                    END
             FROM changes AS c
             WHERE NOT c.echo OR c.decided

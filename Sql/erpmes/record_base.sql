@@ -12,6 +12,8 @@ BEGIN ATOMIC
     SELECT entity_name, k.key, k.vals, CASE WHEN coalesce(k.decided, false) THEN NULL ELSE k.hash END,
            coalesce(k.decided, false), now()
     FROM unnest(keys, vals, hashes, decided) AS k(key, vals, hash, decided)
+    -- A key whose base the other direction's open batch is writing is left to it (see erpmes.batch).
+    WHERE pg_try_advisory_xact_lock(1111577413, hashtext(entity_name || ' ' || k.key::text))
     ORDER BY k.key
     ON CONFLICT (entity, key) DO UPDATE
         SET vals = EXCLUDED.vals, hash = EXCLUDED.hash, decided = EXCLUDED.decided, synced_at = EXCLUDED.synced_at;

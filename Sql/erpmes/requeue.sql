@@ -1,8 +1,10 @@
 -- erpmes.requeue: queues keys of an entity this database publishes as if they had just changed,
 -- so the replicator re-reads their current state and sends it (dead-letter retry, resumed
 -- entities, conflicts decided here). Clears their echo hash, so the send is not taken for an echo.
+-- forget_base (a retry or a resume): the key's earlier send never applied, so this side's base no
+-- longer describes the other side; it is dropped, and the receiver compares with its own base.
 SET LOCAL ROLE erpmes_owner;
-CREATE OR REPLACE FUNCTION erpmes.requeue(entity_name text, keys jsonb[]) RETURNS integer
+CREATE OR REPLACE FUNCTION erpmes.requeue(entity_name text, keys jsonb[], forget_base boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp AS $$
 DECLARE
     id integer;
@@ -19,14 +21,16 @@ BEGIN
                     FROM (SELECT DISTINCT k0 AS key FROM unnest($2) AS k0 WHERE k0 IS NOT NULL) AS k', part)
     USING id, keys;
     GET DIAGNOSTICS queued = ROW_COUNT;
-    UPDATE erpmes.base AS b SET hash = NULL WHERE b.entity = entity_name AND b.key = ANY (keys) AND b.hash IS NOT NULL;
+    UPDATE erpmes.base AS b SET hash = NULL, vals = CASE WHEN forget_base THEN NULL ELSE b.vals END
+    WHERE b.entity = entity_name AND b.key = ANY (keys) AND (b.hash IS NOT NULL OR forget_base)
+      AND pg_try_advisory_xact_lock(1111577413, hashtext(entity_name || ' ' || b.key::text));
     IF (SELECT notify FROM erpmes.queue_state) THEN
         PERFORM erpmes.wake();
     END IF;
     RETURN queued;
 END $$;
-REVOKE ALL ON FUNCTION erpmes.requeue(text, jsonb[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION erpmes.requeue(text, jsonb[]) TO erpmes_run;
-COMMENT ON FUNCTION erpmes.requeue(text, jsonb[]) IS
+REVOKE ALL ON FUNCTION erpmes.requeue(text, jsonb[], boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.requeue(text, jsonb[], boolean) TO erpmes_run;
+COMMENT ON FUNCTION erpmes.requeue(text, jsonb[], boolean) IS
     'Queues keys of a published entity as changed, so their current state is re-read and sent.';
 RESET ROLE;
