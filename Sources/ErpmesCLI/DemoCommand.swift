@@ -121,16 +121,12 @@ struct DemoRun: AsyncParsableCommand {
             ),
             logger: logger
         )
-        try await admin.simpleQuery(
-            """
-            CREATE ROLE erpmes_owner NOLOGIN;
-            CREATE ROLE erpmes_run LOGIN;
-            CREATE ROLE erpmes_migrate LOGIN;
-            CREATE ROLE app_writer LOGIN;
-            CREATE DATABASE erp;
-            CREATE DATABASE mes;
-            """
-        )
+        for statement in [
+            "CREATE ROLE erpmes_owner NOLOGIN", "CREATE ROLE erpmes_run LOGIN", "CREATE ROLE erpmes_migrate LOGIN",
+            "CREATE ROLE app_writer LOGIN", "CREATE DATABASE erp", "CREATE DATABASE mes",
+        ] {
+            try await admin.query(statement)
+        }
         await admin.close()
 
         out.line("Migrating the ERP and MES databases (erpmes migrate up)...")
@@ -152,8 +148,8 @@ struct DemoRun: AsyncParsableCommand {
 
         let erp = try await self.connect(cluster, "erp", logger)
         let mes = try await self.connect(cluster, "mes", logger)
-        try await DemoSeed.seedERP(erp, scale: self.scale, seed: self.seed, out: out)
 
+        // The replicator first: a link carries the changes made after it registered.
         let link = RunConfiguration.Link(
             name: "demo",
             erp: Secret(cluster.conninfo(database: "erp", user: "erpmes_run")),
@@ -165,14 +161,25 @@ struct DemoRun: AsyncParsableCommand {
         configuration.reconnectMax = .seconds(2)
         let service = LinkService(link: link, configuration: configuration, logger: logger)
         let replicator = Task { try await service.run() }
-        out.line("Replicator started (link demo, plant time Europe/Berlin). Waiting for the first orders...")
-        // The MES side's activity needs the orders the replicator brings.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let orders = try await mes.query("SELECT count(*) FROM mes.orders_order").first?[0] ?? "0"
-            if orders != "0" { break }
-            try await Task.sleep(for: .milliseconds(300))
+        try await Self.waitFor("the replicator to start", seconds: 60) {
+            let erpReady = try await erp.query("SELECT count(*) FROM erpmes.apply_position").first?[0] ?? "0"
+            let mesReady = try await mes.query("SELECT count(*) FROM erpmes.apply_position").first?[0] ?? "0"
+            return erpReady != "0" && mesReady != "0"
         }
+        out.line("Replicator started (link demo, plant time Europe/Berlin).")
+
+        try await DemoSeed.seedERP(erp, scale: self.scale, seed: self.seed, out: out)
+        // The MES side's activity needs the orders the replicator brings: wait until they stop coming.
+        out.line("Waiting for master data and orders to reach the MES...")
+        var last = "-1"
+        var steady = 0
+        try await Self.waitFor("the orders to reach the MES", seconds: 180) {
+            let now = try await mes.query("SELECT count(*) FROM mes.orders_order").first?[0] ?? "0"
+            steady = now == last && now != "0" ? steady + 1 : 0
+            last = now
+            return steady >= 4
+        }
+        out.line("  \(last) orders in the MES")
         try await DemoSeed.seedMES(mes, scale: self.scale, seed: self.seed, out: out)
 
         let start = ContinuousClock.now
@@ -212,6 +219,16 @@ struct DemoRun: AsyncParsableCommand {
         for line in Self.table(statuses) { out.line(line) }
         await erp.close()
         await mes.close()
+    }
+
+    /// Polls `check` every half second until it holds, or fails naming what it waited for.
+    static func waitFor(_ what: String, seconds: Int, _ check: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await check() { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw PrivateCluster.Failure(description: "gave up waiting \(seconds) s for \(what)")
     }
 
     private func connect(_ cluster: PrivateCluster, _ database: String, _ logger: Logger) async throws -> PQConnection {
@@ -254,7 +271,7 @@ struct DemoRun: AsyncParsableCommand {
                 for event in happened { out.line("  \(event)") }
                 if ContinuousClock.now - lastPlain >= .seconds(5) {
                     lastPlain = ContinuousClock.now
-                    out.line("[\(elapsed)] \(Self.summary(statuses))")
+                    for line in Self.summary(statuses, elapsed: elapsed) { out.line(line) }
                 }
             } else {
                 var screen = ["erpmes demo · link demo · \(elapsed) · Ctrl-C stops", ""]
@@ -279,7 +296,7 @@ struct DemoRun: AsyncParsableCommand {
 
     /// Per entity and direction: applied in the last hour, pending, lag, dead letters, conflicts.
     static func table(_ statuses: [EntityStatus]) -> [String] {
-        let header = ["ENTITY", "DIRECTION", "APPLIED", "PENDING", "LAG", "DEAD", "CONFL", "STATUS"]
+        let header = ["ENTITY", "DIR", "APPLIED", "PEND", "LAG", "DEAD", "CONFL", "STATUS"]
         let rows = statuses.sorted { ($0.direction, $0.entity) < ($1.direction, $1.entity) }.map { status in
             [
                 status.entity, status.direction, "\(status.appliedLastHour)", "\(status.pending)",
@@ -290,15 +307,27 @@ struct DemoRun: AsyncParsableCommand {
         return alignedColumns([header] + rows)
     }
 
-    static func summary(_ statuses: [EntityStatus]) -> String {
+    /// The plain view's periodic lines, each within 80 columns.
+    static func summary(_ statuses: [EntityStatus], elapsed: String) -> [String] {
         let applied = statuses.reduce(0) { $0 + $1.appliedLastHour }
         let pending = statuses.reduce(0) { $0 + $1.pending }
         let lag = statuses.map(\.lagSeconds).max() ?? 0
         let dead = statuses.reduce(0) { $0 + $1.deadLetters }
         let conflicts = statuses.reduce(0) { $0 + $1.openConflicts }
-        let flowing = statuses.filter { $0.appliedLastHour > 0 }.map(\.entity)
-        return
-            "applied \(applied), pending \(pending), max lag \(String(format: "%.1f", lag)) s, dead letters \(dead), conflicts \(conflicts); flowing: \(Set(flowing).sorted().joined(separator: " "))"
+        var lines = [
+            "[\(elapsed)] applied \(applied), pending \(pending), max lag \(String(format: "%.1f", lag)) s, "
+                + "dead letters \(dead), conflicts \(conflicts)"
+        ]
+        var line = "  flowing:"
+        for entity in Set(statuses.filter { $0.appliedLastHour > 0 }.map(\.entity)).sorted() {
+            if line.count + entity.count + 1 > 78 {
+                lines.append(line)
+                line = "   "
+            }
+            line += " " + entity
+        }
+        lines.append(line)
+        return lines
     }
 
     static func clock(_ duration: Duration) -> String {
@@ -421,11 +450,12 @@ struct DemoSeed: AsyncParsableCommand {
         )
     }
 
+    /// `standalone` nil: the MES makes its own master data and orders only when it has none.
     static func seedMES(
         _ connection: PQConnection,
         scale: Int,
         seed: Int,
-        standalone: Bool = false,
+        standalone: Bool? = nil,
         out: DemoOutput
     ) async throws {
         try await Self.seed(
@@ -433,8 +463,8 @@ struct DemoSeed: AsyncParsableCommand {
             side: "mes",
             stepsSQL: "SELECT step, units FROM demo.mes_seed_steps($1, standalone => $2)",
             stepsParameters: [scale, standalone],
-            stepSQL: "SELECT demo.mes_seed_step($1, $2, $3, $4)",
-            stepParameters: { step, chunk in [step, scale, seed, chunk] },
+            stepSQL: "SELECT demo.mes_seed_step($1, $2, $3, $4, standalone => $5)",
+            stepParameters: { step, chunk in [step, scale, seed, chunk, standalone] },
             out: out
         )
     }

@@ -163,28 +163,33 @@ struct PrivateCluster {
     }
 
     /// Runs a program, its output to `log` (or discarded), and waits; returns its exit status.
+    ///
+    /// posix_spawn and waitpid, not Foundation's Process: pg_ctl leaves a server behind that
+    /// inherits the descriptors Process watches, and Process would wait for the server to exit.
     private static func run(_ executable: String, _ arguments: [String], log: String?) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
         if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             if Self.runningAsRoot { _ = chown(log, Self.postgresUID, Self.postgresGID) }
-            let handle = FileHandle(forWritingAtPath: log)
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
         }
-        do {
-            try process.run()
-        } catch {
-            return 127
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log ?? "/dev/null", O_WRONLY | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] =
+            ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
         }
-        process.waitUntilExit()
-        return process.terminationStatus
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, executable, &actions, nil, argv, envp) == 0 else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, which Swift does not import.
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     private static var postgresUID: uid_t { getpwnam("postgres")?.pointee.pw_uid ?? 0 }

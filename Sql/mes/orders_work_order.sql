@@ -65,6 +65,8 @@ BEGIN
     UPDATE orders_task_in AS i SET problem = 'work_order ' || i.key::text || ': ' || CASE
         WHEN i.payload->>'production' IS NULL THEN
             'production is NULL (column mrp_workorder.production_id)'
+        -- A finished or cancelled work order of an order the MES never had: nothing to plan (skipped).
+        WHEN i.order_id IS NULL AND i.task_id IS NULL AND i.payload->>'state' IN ('Completed', 'Cancelled') THEN NULL
         WHEN i.order_id IS NULL THEN
             format('order %s is not in the MES (column mrp_workorder.production_id = orders_order.externalnumber)',
                    quote_literal(i.payload->>'production'))
