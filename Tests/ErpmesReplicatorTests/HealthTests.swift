@@ -70,7 +70,7 @@ import Testing
         #expect(idleRows.first?[1] == "OK")
         #expect(idleRows.first?[2] == "0")
         let target = try await fixture.mesAdmin.query(
-            "SELECT status, dead_letters, apply_rate > 0 FROM erpmes.replication_health WHERE role = 'target'"
+            "SELECT status, dead_letters, applied_last_hour > 0 FROM erpmes.replication_health WHERE role = 'target'"
         )
         #expect(target.first?[0] == "OK")
         #expect(target.first?[1] == "0")

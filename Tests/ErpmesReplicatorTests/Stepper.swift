@@ -38,13 +38,14 @@ final class Stepper: Sendable {
         return Stepper(replicators, connections)
     }
 
-    /// Runs batches of one direction until it has nothing new; returns the keys applied.
+    /// Runs batches of one direction until it has nothing new; returns how many batches ran (a
+    /// batch may apply nothing and still matter: a refused request queues the owner's answer).
     @discardableResult
     func drain(_ direction: Direction) async throws -> Int {
         var replicator = self.state.withLock { $0[direction]! }
         var total = 0
-        while let applied = try await replicator.runBatch() {
-            total += applied
+        while try await replicator.runBatch() != nil {
+            total += 1
         }
         let done = replicator
         self.state.withLock { $0[direction] = done }
