@@ -14,16 +14,7 @@ struct LinkOptions: ParsableArguments {
 
     /// The configured links, or exit 78 with the reason.
     func links(command: String) throws -> [RunConfiguration.Link] {
-        let configuration: RunConfiguration
-        do {
-            configuration = try RunConfiguration.load(
-                path: self.config,
-                environment: ProcessInfo.processInfo.environment
-            )
-        } catch {
-            printError("erpmes \(command): \(error)")
-            throw ExitCode(ExitStatus.badConfiguration)
-        }
+        let configuration = try loadRunConfiguration(self.config, command: command)
         guard let name = self.link else { return configuration.links }
         let chosen = configuration.links.filter { $0.name == name }
         guard !chosen.isEmpty else {
@@ -33,6 +24,16 @@ struct LinkOptions: ParsableArguments {
             throw ExitCode(ExitStatus.badConfiguration)
         }
         return chosen
+    }
+}
+
+/// The configuration file with its `ERPMES_` overrides, or exit 78 with the reason.
+func loadRunConfiguration(_ path: String, command: String) throws -> RunConfiguration {
+    do {
+        return try RunConfiguration.load(path: path, environment: ProcessInfo.processInfo.environment)
+    } catch {
+        printError("erpmes \(command): \(error)")
+        throw ExitCode(ExitStatus.badConfiguration)
     }
 }
 

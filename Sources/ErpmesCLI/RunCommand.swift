@@ -40,13 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "erpmes.run") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .notice
         let environment = ProcessInfo.processInfo.environment
-        var configuration: RunConfiguration
-        do {
-            configuration = try RunConfiguration.load(path: self.config, environment: environment)
-        } catch {
-            printError("erpmes run: \(error)")
-            throw ExitCode(ExitStatus.badConfiguration)
-        }
+        var configuration = try loadRunConfiguration(self.config, command: "run")
         if let name = self.link {
             guard let chosen = configuration.links.first(where: { $0.name == name }) else {
                 printError(

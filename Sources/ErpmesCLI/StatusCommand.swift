@@ -33,16 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "erpmes.status") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        let configuration: RunConfiguration
-        do {
-            configuration = try RunConfiguration.load(
-                path: self.config,
-                environment: ProcessInfo.processInfo.environment
-            )
-        } catch {
-            printError("erpmes status: \(error)")
-            throw ExitCode(ExitStatus.badConfiguration)
-        }
+        let configuration = try loadRunConfiguration(self.config, command: "status")
         guard let interval = self.watch else {
             let statuses = try await Self.read(configuration, logger: logger)
             self.show(statuses)

@@ -268,11 +268,7 @@ struct DirectionReplicator: Sendable {
             let excluded = Dictionary(grouping: knownBad, by: \.entity).mapValues { Set($0.map(\.key)) }
             // Keys of paused entities are folded into the pending-key table, so the queue rotates.
             for entity in entities where (folds[entity] ?? 0) > 0 {
-                _ = try await self.load(entity, filter: "op = 'P'", rows: ranges[entity]!, excluded: [])
-                try await self.target.query(
-                    "INSERT INTO erpmes.pending_key (consumer, entity, key) SELECT $1, $2, key FROM pg_temp.erpmes_batch ON CONFLICT DO NOTHING",
-                    [self.consumer, entity]
-                )
+                try await self.fold(entity, filter: "op = 'P'")
             }
             // Deletes children first, then inserts and updates parents first.
             var applied = 0
@@ -333,22 +329,7 @@ struct DirectionReplicator: Sendable {
     /// error resumes when its shapes changed since (a migration ran). A resumed entity's folded
     /// keys are queued again on the source, so they are re-read and applied.
     private func checkPauses(_ entities: [String]) async throws -> Set<String> {
-        var drift: [String: (problem: String?, fingerprint: String)] = [:]
-        for (connection, kind) in [(self.source, "publication"), (self.target, "subscription")] {
-            for row in try await connection.query(
-                "SELECT entity, problem, fingerprint FROM erpmes.drift($1::text[], $2)",
-                [entities, kind]
-            ) {
-                let entity: String = try row.decode("entity")
-                let problem: String? = try row.decode("problem")
-                let side = kind == "publication" ? self.direction.source : self.direction.target
-                let previous = drift[entity]
-                drift[entity] = (
-                    previous?.problem ?? problem.map { "\(side) side: \($0)" },
-                    (previous?.fingerprint ?? "") + (try row.decode("fingerprint", as: String.self))
-                )
-            }
-        }
+        let drift = try await self.shapes(entities)
         var paused = Set<String>()
         var pauses: [String: (sqlState: String?, shapes: String?)] = [:]
         for row in try await self.target.query(
@@ -603,32 +584,50 @@ struct DirectionReplicator: Sendable {
             "INSERT INTO erpmes.entity_pause (entity, consumer, sqlstate, reason, shapes) VALUES ($1, $2, $3, $4, to_jsonb($5::text)) ON CONFLICT (entity) DO UPDATE SET reason = EXCLUDED.reason, sqlstate = EXCLUDED.sqlstate, shapes = EXCLUDED.shapes",
             [entity, self.consumer, sqlState, reason, fingerprint]
         )
+        try await self.fold(entity, filter: "true")
+        self.logger.error("entity paused", metadata: ["entity": "\(entity)", LogKey.error: "\(reason)"])
+    }
+
+    /// Folds this batch's keys of an entity (the rows `filter` selects) into the pending-key
+    /// table, keys only, so the queue rotates while the entity is paused.
+    private func fold(_ entity: String, filter: String) async throws {
         let data = try await self.source.copyOut(
-            "COPY (SELECT key, 'P', NULL FROM erpmes_out WHERE entity = \(SQLQuote.literal(entity))) TO STDOUT"
+            "COPY (SELECT key, 'P', NULL FROM erpmes_out WHERE entity = \(SQLQuote.literal(entity)) AND \(filter)) TO STDOUT"
         )
         try await self.target.query("TRUNCATE erpmes_batch")
-        if !data.isEmpty {
-            _ = try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
-        }
+        guard !data.isEmpty else { return }
+        _ = try await self.target.copyIn("COPY erpmes_batch (key, op, payload) FROM STDIN", data: data)
         try await self.target.query(
             "INSERT INTO erpmes.pending_key (consumer, entity, key) SELECT $1, $2, key FROM pg_temp.erpmes_batch ON CONFLICT DO NOTHING",
             [self.consumer, entity]
         )
-        self.logger.error("entity paused", metadata: ["entity": "\(entity)", LogKey.error: "\(reason)"])
     }
 
     /// The entity's current shapes on both sides, as `checkPauses` compares them.
     private func fingerprint(_ entity: String) async throws -> String {
-        var result = ""
+        try await self.shapes([entity])[entity]?.fingerprint ?? ""
+    }
+
+    /// Per entity: the first drift found (source side first), and the fingerprint of its current
+    /// shapes on both sides.
+    private func shapes(_ entities: [String]) async throws -> [String: (problem: String?, fingerprint: String)] {
+        var shapes: [String: (problem: String?, fingerprint: String)] = [:]
         for (connection, kind) in [(self.source, "publication"), (self.target, "subscription")] {
             for row in try await connection.query(
-                "SELECT fingerprint FROM erpmes.drift(ARRAY[$1], $2)",
-                [entity, kind]
+                "SELECT entity, problem, fingerprint FROM erpmes.drift($1::text[], $2)",
+                [entities, kind]
             ) {
-                result += try row.decode("fingerprint", as: String.self)
+                let entity: String = try row.decode("entity")
+                let problem: String? = try row.decode("problem")
+                let side = kind == "publication" ? self.direction.source : self.direction.target
+                let previous = shapes[entity]
+                shapes[entity] = (
+                    previous?.problem ?? problem.map { "\(side) side: \($0)" },
+                    (previous?.fingerprint ?? "") + (try row.decode("fingerprint", as: String.self))
+                )
             }
         }
-        return result
+        return shapes
     }
 
     /// An error in words that name the entity, the key, the column and the value where known.

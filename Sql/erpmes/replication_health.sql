@@ -8,28 +8,20 @@ SET LOCAL ROLE erpmes_owner;
 DROP VIEW IF EXISTS erpmes.replication_health;
 CREATE VIEW erpmes.replication_health AS
 WITH heartbeat AS (
-    -- A replicator holding its link's advisory lock (class LINK) is alive: heartbeat 0.
-    SELECT c.consumer,
+    -- A replicator holding its link's advisory lock (class LINK) is alive: heartbeat 0. Otherwise
+    -- the time since it was last seen: its last tick on a source, its last batch on a target.
+    SELECT seen.consumer,
            CASE WHEN EXISTS (
                     SELECT FROM pg_locks AS l
                     WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                       AND l.classid = 1279872587::oid
-                      AND l.objid = ((hashtext(split_part(c.consumer, ':', 1))::bigint + 4294967296) % 4294967296)::oid)
+                      AND l.objid = ((hashtext(split_part(seen.consumer, ':', 1))::bigint + 4294967296) % 4294967296)::oid)
                 THEN 0
-                ELSE extract(epoch FROM now() - coalesce(c.last_tick_at, c.registered_at))
+                ELSE extract(epoch FROM now() - seen.at)
            END AS seconds
-    FROM erpmes.consumer AS c
-    UNION ALL
-    SELECT a.consumer,
-           CASE WHEN EXISTS (
-                    SELECT FROM pg_locks AS l
-                    WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                      AND l.classid = 1279872587::oid
-                      AND l.objid = ((hashtext(split_part(a.consumer, ':', 1))::bigint + 4294967296) % 4294967296)::oid)
-                THEN 0
-                ELSE extract(epoch FROM now() - coalesce(a.applied_at, now()))
-           END
-    FROM erpmes.apply_position AS a
+    FROM (SELECT c.consumer, coalesce(c.last_tick_at, c.registered_at) AS at FROM erpmes.consumer AS c
+          UNION ALL
+          SELECT a.consumer, coalesce(a.applied_at, now()) FROM erpmes.apply_position AS a) AS seen
 ), oldest AS (
     SELECT coalesce(extract(epoch FROM max(now() - s.xact_start)), 0) AS seconds
     FROM pg_stat_activity AS s
@@ -72,15 +64,16 @@ WITH heartbeat AS (
     SELECT * FROM source UNION ALL SELECT * FROM target
 )
 SELECT r.link, r.direction, r.entity, r.role, r.pending, r.lag_seconds,
-       (SELECT o.seconds FROM oldest AS o)::numeric(12,1) AS oldest_xact_seconds,
+       o.seconds::numeric(12,1) AS oldest_xact_seconds,
        r.apply_rate, r.applied_last_hour, r.last_batch_at, r.dead_letters, r.open_conflicts, r.paused,
-       (SELECT max(h.seconds) FROM heartbeat AS h WHERE h.consumer = r.consumer)::numeric(12,1) AS heartbeat_seconds,
+       b.seconds::numeric(12,1) AS heartbeat_seconds,
        pg_notification_queue_usage()::numeric(6,4) AS notification_queue,
        r.needs_resync, h.status, h.reason
 FROM rows AS r
+CROSS JOIN oldest AS o
+CROSS JOIN LATERAL (SELECT max(x.seconds) AS seconds FROM heartbeat AS x WHERE x.consumer = r.consumer) AS b
 CROSS JOIN LATERAL erpmes.health_status(
-    r.lag_seconds, (SELECT max(x.seconds) FROM heartbeat AS x WHERE x.consumer = r.consumer),
-    r.dead_letters, r.open_conflicts, (SELECT o.seconds FROM oldest AS o), pg_notification_queue_usage(),
+    r.lag_seconds, b.seconds, r.dead_letters, r.open_conflicts, o.seconds, pg_notification_queue_usage(),
     r.paused, r.needs_resync) AS h;
 COMMENT ON VIEW erpmes.replication_health IS
     'Per link, direction and entity, as this database sees it (role source or target): pending changes, lag, apply rate, dead letters, conflicts, pauses, heartbeat and an OK/WARN/CRIT status.';
