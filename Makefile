@@ -21,10 +21,13 @@ soak: deps
 	$(SWIFT) build --build-tests -c release
 	ERPMES_SOAK=1 scripts/pg-sandbox run -- scripts/run-tests -c release
 
-## bench: replication throughput against a plain batched upsert, in one run (release build)
+## bench: replication throughput against a plain batched upsert, and backlog drains against native
+## logical replication, in one run (release build, fsync on, wal_level = logical)
+## BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--rows 1000000 --scenarios backlog"
+BENCH_ARGS ?=
 bench: deps
 	$(SWIFT) build -c release --product erpmes
-	scripts/pg-sandbox run -- $$($(SWIFT) build -c release --show-bin-path)/erpmes bench --dir . --replicator-user erpmes_run
+	PG_SANDBOX_BENCH=1 scripts/pg-sandbox run -- $$($(SWIFT) build -c release --show-bin-path)/erpmes bench --dir . --replicator-user erpmes_run $(BENCH_ARGS)
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)

@@ -7,7 +7,8 @@ import LibPQ
 import Logging
 
 /// `erpmes bench`: end-to-end replication throughput beside a plain batched upsert of the same rows,
-/// measured in the same run, so the ratio means something on a noisy machine.
+/// and the drain of a backlog beside PostgreSQL's native logical replication of the same rows,
+/// measured in the same run, so the ratios mean something on a noisy machine.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -18,6 +19,13 @@ struct BenchCommand: AsyncParsableCommand {
             an identity-mapped table from --dir; then writes --rows rows in --tx-size-row transactions \
             on the ERP side and measures until the MES side has converged. The baseline upserts the \
             same rows, in the same transactions, straight into a table on the MES side.
+
+            The backlog scenario writes --rows inserts, then --rows updates, while nothing replicates, \
+            and measures the time from starting the replicator until the MES side equals the ERP side; \
+            beside it, native logical replication of the same table on the same cluster (a \
+            publication, a subscription kept disabled while writing, then enabled), when the server \
+            runs with wal_level = logical and --conninfo is a superuser. Each scenario runs --repeat \
+            times, the two systems in alternating order; the median, min and max are printed.
             """
     )
 
@@ -36,9 +44,25 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Login the replicator uses (a member of erpmes_run; default: the --conninfo user).")
     var replicatorUser: String?
 
+    @Option(help: "Scenarios to run, comma-separated: end-to-end, backlog.")
+    var scenarios: String = "end-to-end,backlog"
+
+    @Option(help: "Repetitions of the backlog scenario (median, min and max are printed).")
+    var `repeat`: Int = 3
+
+    @Option(help: "Keys per batch of the replicator (batch_keys).")
+    var batchKeys: Int = 10_000
+
     func validate() throws {
         guard self.rows > 0, self.txSize > 0, self.txSize <= self.rows else {
             throw ValidationError("--rows and --tx-size must be positive, and --tx-size at most --rows.")
+        }
+        guard self.repeat > 0, self.batchKeys > 0 else {
+            throw ValidationError("--repeat and --batch-keys must be positive.")
+        }
+        let known: Set<Substring> = ["end-to-end", "backlog"]
+        for name in self.scenarios.split(separator: ",") where !known.contains(name) {
+            throw ValidationError("unknown scenario '\(name)': choose from end-to-end, backlog.")
         }
     }
 
@@ -106,6 +130,37 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         print("erpmes bench: \(self.rows) rows in \(self.rows / self.txSize) transactions of \(self.txSize)")
+        let chosen = Set(self.scenarios.split(separator: ","))
+        if chosen.contains("end-to-end") {
+            try await self.endToEnd(erp: erp, mes: mes, erpName: erpName, mesName: mesName, logger: logger)
+        }
+        if chosen.contains("backlog") {
+            try await self.backlog(erp: erp, mes: mes, erpName: erpName, mesName: mesName, logger: logger)
+        }
+        await erp.close()
+        await mes.close()
+    }
+
+    private func configuration(erpName: String, mesName: String) -> RunConfiguration {
+        var configuration = RunConfiguration(links: [
+            RunConfiguration.Link(
+                name: "bench",
+                erp: Secret(self.conninfo(erpName, user: self.replicatorUser)),
+                mes: Secret(self.conninfo(mesName, user: self.replicatorUser))
+            )
+        ])
+        configuration.poll = .milliseconds(100)
+        configuration.batchKeys = self.batchKeys
+        return configuration
+    }
+
+    private func endToEnd(
+        erp: PQConnection,
+        mes: PQConnection,
+        erpName: String,
+        mesName: String,
+        logger: Logger
+    ) async throws {
         // Baseline: the same transactions upserted straight into the MES database.
         let baseline = try await self.write(into: mes, table: "bench_plain")
         print(
@@ -116,14 +171,7 @@ struct BenchCommand: AsyncParsableCommand {
             )
         )
 
-        var configuration = RunConfiguration(links: [
-            RunConfiguration.Link(
-                name: "bench",
-                erp: Secret(self.conninfo(erpName, user: self.replicatorUser)),
-                mes: Secret(self.conninfo(mesName, user: self.replicatorUser))
-            )
-        ])
-        configuration.poll = .milliseconds(100)
+        let configuration = self.configuration(erpName: erpName, mesName: mesName)
         let service = LinkService(link: configuration.links[0], configuration: configuration, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
@@ -155,8 +203,195 @@ struct BenchCommand: AsyncParsableCommand {
             )
             group.cancelAll()
         }
-        await erp.close()
-        await mes.close()
+    }
+
+    /// The backlog scenario: inserts, then updates, written while nothing replicates; then the time
+    /// until the target equals the source, erpmes beside native logical replication.
+    private func backlog(
+        erp: PQConnection,
+        mes: PQConnection,
+        erpName: String,
+        mesName: String,
+        logger: Logger
+    ) async throws {
+        let native = try await self.nativeSetUp(erp: erp, mes: mes, erpName: erpName)
+        if let why = native.skipped { print("  native logical replication: skipped (\(why))") }
+        var erpmesRates: [String: [Double]] = [:]
+        var nativeRates: [String: [Double]] = [:]
+        let configuration = self.configuration(erpName: erpName, mesName: mesName)
+        for round in 0..<self.repeat {
+            // Fresh keys each round (after the end-to-end scenario's); the systems take turns first.
+            let first = (round + 1) * self.rows + 1
+            let order = round % 2 == 0 ? ["erpmes", "native"] : ["native", "erpmes"]
+            for system in order {
+                if system == "erpmes" {
+                    for phase in ["inserts", "updates"] {
+                        try await self.writeBacklog(erp, table: "bench_item", first: first, phase: phase)
+                        let seconds = try await self.drainWithErpmes(
+                            mes,
+                            configuration: configuration,
+                            logger: logger,
+                            last: first + self.rows - 1,
+                            phase: phase
+                        )
+                        erpmesRates[phase, default: []].append(Double(self.rows) / seconds)
+                    }
+                } else if native.skipped == nil {
+                    for phase in ["inserts", "updates"] {
+                        try await self.writeBacklog(erp, table: "bench_native", first: first, phase: phase)
+                        let seconds = try await self.drainNatively(mes, last: first + self.rows - 1, phase: phase)
+                        nativeRates[phase, default: []].append(Double(self.rows) / seconds)
+                    }
+                }
+            }
+        }
+        try await self.checkEqual(erp, mes, "bench_item")
+        if native.skipped == nil {
+            try await self.checkEqual(erp, mes, "bench_native")
+            try await mes.query("ALTER SUBSCRIPTION erpmes_bench DISABLE")
+            try await mes.query("ALTER SUBSCRIPTION erpmes_bench SET (slot_name = NONE)")
+            try await mes.query("DROP SUBSCRIPTION erpmes_bench")
+            try await erp.query("SELECT pg_drop_replication_slot('\(native.slot)')")
+        }
+        print("  backlog of \(self.rows) keys, \(self.repeat) round(s), rows/s median [min-max]:")
+        for phase in ["inserts", "updates"] {
+            let ours = Self.summary(erpmesRates[phase] ?? [])
+            var line = String(format: "    %-8@ erpmes %@", phase as NSString, ours.text as NSString)
+            if let theirs = nativeRates[phase], !theirs.isEmpty {
+                let summary = Self.summary(theirs)
+                line += String(
+                    format: "   native %@   erpmes/native %.2f",
+                    summary.text as NSString,
+                    ours.median / summary.median
+                )
+            }
+            print(line)
+        }
+    }
+
+    /// Inserts (ids `first`...) or updates them, in `tx-size` transactions, on the source.
+    private func writeBacklog(_ erp: PQConnection, table: String, first: Int, phase: String) async throws {
+        let last = first + self.rows - 1
+        for low in stride(from: first, through: last, by: self.txSize) {
+            let high = min(low + self.txSize - 1, last)
+            if phase == "inserts" {
+                try await erp.query(
+                    """
+                    INSERT INTO public.\(table) (id, code, qty, updated_at)
+                    SELECT g, 'ITEM-' || g, g * 0.5, '2026-01-01'::timestamp + g * interval '1 second'
+                    FROM generate_series($1::integer, $2::integer) AS g
+                    """,
+                    [low, high]
+                )
+            } else {
+                try await erp.query(
+                    "UPDATE public.\(table) SET qty = qty + 1, updated_at = updated_at + interval '1 day' WHERE id BETWEEN $1 AND $2",
+                    [low, high]
+                )
+            }
+        }
+    }
+
+    /// The last key is the last to arrive for both systems (erpmes applies in key order, native in
+    /// commit order, and the last transaction holds the highest keys).
+    private static func arrived(_ mes: PQConnection, _ table: String, last: Int, phase: String) async throws -> Bool {
+        let expected = phase == "inserts" ? "\(Double(last) * 0.5)" : "\(Double(last) * 0.5 + 1)"
+        let value = try await mes.query("SELECT qty::float8::text FROM public.\(table) WHERE id = $1", [last]).first?[0]
+        return value.map { Double($0) == Double(expected) } ?? false
+    }
+
+    private func drainWithErpmes(
+        _ mes: PQConnection,
+        configuration: RunConfiguration,
+        logger: Logger,
+        last: Int,
+        phase: String
+    ) async throws -> Double {
+        let service = LinkService(link: configuration.links[0], configuration: configuration, logger: logger)
+        let start = ContinuousClock.now
+        let task = Task { try await service.run() }
+        while try await !Self.arrived(mes, "bench_item", last: last, phase: phase) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        task.cancel()
+        _ = try? await task.value
+        return seconds
+    }
+
+    private func drainNatively(_ mes: PQConnection, last: Int, phase: String) async throws -> Double {
+        let start = ContinuousClock.now
+        try await mes.query("ALTER SUBSCRIPTION erpmes_bench ENABLE")
+        while try await !Self.arrived(mes, "bench_native", last: last, phase: phase) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        try await mes.query("ALTER SUBSCRIPTION erpmes_bench DISABLE")
+        // The apply worker stops on its own once disabled; wait for it, so writing starts clean.
+        while try await mes.query(
+            "SELECT count(*) FROM pg_stat_subscription WHERE subname = 'erpmes_bench' AND pid IS NOT NULL"
+        ).first?[0] != "0" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return seconds
+    }
+
+    /// A publication of bench_native on the ERP database and a disabled subscription on the MES one
+    /// (the slot made beforehand: a subscription cannot create one on its own cluster).
+    private func nativeSetUp(
+        erp: PQConnection,
+        mes: PQConnection,
+        erpName: String
+    ) async throws -> (skipped: String?, slot: String) {
+        let slot = "erpmes_bench_\(ProcessInfo.processInfo.processIdentifier)"
+        guard
+            let facts = try await erp.query(
+                """
+                SELECT current_setting('wal_level') AS wal_level,
+                       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+                       current_setting('port') AS port,
+                       split_part(current_setting('unix_socket_directories'), ',', 1) AS socket
+                """
+            ).first
+        else { return ("the server's settings could not be read", slot) }
+        guard try facts.decode("wal_level", as: String.self) == "logical" else {
+            return (
+                "the server runs with wal_level = \(try facts.decode("wal_level", as: String.self)), not logical", slot
+            )
+        }
+        guard try facts.decode("superuser", as: Bool.self) else {
+            return ("creating a subscription needs a superuser", slot)
+        }
+        try await erp.query("CREATE PUBLICATION erpmes_bench FOR TABLE public.bench_native")
+        try await erp.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot])
+        let source =
+            "host=\(try facts.decode("socket", as: String.self)) port=\(try facts.decode("port", as: String.self)) dbname=\(erpName) user=postgres"
+        try await mes.query(
+            """
+            CREATE SUBSCRIPTION erpmes_bench CONNECTION \(SQLQuote.literal(source)) PUBLICATION erpmes_bench
+            WITH (create_slot = false, slot_name = \(SQLQuote.literal(slot)), enabled = false, copy_data = false)
+            """
+        )
+        return (nil, slot)
+    }
+
+    /// Fails the bench when a drained table does not equal its source (count and sum of quantities).
+    private func checkEqual(_ erp: PQConnection, _ mes: PQConnection, _ table: String) async throws {
+        let query = "SELECT count(*)::text || ' ' || coalesce(sum(qty), 0)::text FROM public.\(table)"
+        let source = try await erp.query(query).first?[0]
+        let target = try await mes.query(query).first?[0]
+        guard source == target else {
+            throw ValidationError("\(table) differs after the drain: source \(source ?? "?"), target \(target ?? "?")")
+        }
+    }
+
+    private static func summary(_ rates: [Double]) -> (median: Double, text: String) {
+        guard !rates.isEmpty else { return (0, "-") }
+        let sorted = rates.sorted()
+        let median =
+            sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return (median, String(format: "%8.0f [%.0f-%.0f]", median, sorted.first!, sorted.last!))
     }
 
     /// Writes the rows in `tx-size` transactions, one multi-row upsert each.

@@ -7,6 +7,13 @@ import Logging
 /// transaction, applies in one target transaction fenced by the apply position, and commits the
 /// source (synchronously) before the target.
 ///
+/// A tick opens a window: the changes visible in it and not in the previous tick, listed once per
+/// source session in key order (`erpmes.open_window`). A window of at most `chunkKeys` keys is one
+/// batch, so the target sees whole source transactions. A larger one (a backlog, or one huge
+/// source transaction) is applied as a sequence of batches of at most `chunkKeys` keys, each
+/// committed on the target with a sub-position (the window and its last applied key): a kill loses
+/// at most the batch in flight, and the restart resumes after the last committed key.
+///
 /// Rows travel as COPY bytes from the source's batch table to the target's `erpmes_batch`: no row is
 /// decoded in Swift, and each entity costs one COPY out, one COPY in and one apply statement.
 struct DirectionReplicator: Sendable {
@@ -17,14 +24,34 @@ struct DirectionReplicator: Sendable {
     let logger: Logger
     let lockTimeout: Duration
     let plantTimeZone: String
-    /// Keys per apply chunk: a source transaction larger than this is applied in key-ordered
-    /// chunks inside the one target transaction (atomic), so memory stays bounded.
+    /// Keys per batch at most: a larger window is applied in several committed batches.
     let chunkKeys: Int
+    /// Payload bytes per batch, roughly: a batch that carried more makes the next one smaller.
+    let chunkBytes: Int = 16 << 20
     let consumer: String
     let identity: (systemIdentifier: Int64, timeline: Int32)
     var epoch: Int64
     /// The source snapshot last applied on the target (as committed there).
     var position: String
+    /// The window being applied in several batches, as committed on the target (nil: none open).
+    var window: Window?
+    /// The source session's `pg_temp.erpmes_window` lists the open window from row `nextRow` to
+    /// `listedRows` (false after a reconnect or a failed batch: it is listed again).
+    var listed = false
+    var nextRow = 1
+    var listedRows = 0
+    /// Keys of the next batch: `chunkKeys`, less after a batch of large payloads.
+    var batchSize: Int
+    /// An error of this direction may be stored on either side (erpmes.report_error).
+    var errorStored = true
+
+    /// A window applied up to a key: its tick, the entities in apply order, the last applied key.
+    struct Window: Sendable, Equatable {
+        var snapshot: String
+        var entities: [String]
+        var afterEntity: String?
+        var afterKey: String?
+    }
 
     /// Registers the consumer on the source, creates or reads the apply position on the target,
     /// checks the source is the cluster the link started on, and takes ownership (a new epoch).
@@ -71,10 +98,22 @@ struct DirectionReplicator: Sendable {
         // Read after taking ownership: the previous owner's apply in flight may have moved it.
         let current = try requireRow(
             try await target.query(
-                "SELECT snapshot::text AS snapshot FROM erpmes.apply_position WHERE consumer = $1",
+                """
+                SELECT snapshot::text AS snapshot, window_snapshot::text AS window, window_entities AS entities,
+                       window_after_entity AS after_entity, window_after_key::text AS after_key
+                FROM erpmes.apply_position WHERE consumer = $1
+                """,
                 [consumer]
             )
         )
+        let window: Window? = try current.decode("window", as: String?.self).map {
+            Window(
+                snapshot: $0,
+                entities: try current.decode("entities", as: [String].self),
+                afterEntity: try current.decode("after_entity"),
+                afterKey: try current.decode("after_key")
+            )
+        }
         let replicator = DirectionReplicator(
             link: link.name,
             direction: direction,
@@ -87,13 +126,17 @@ struct DirectionReplicator: Sendable {
             consumer: consumer,
             identity: identity,
             epoch: epoch,
-            position: try current.decode("snapshot")
+            position: try current.decode("snapshot"),
+            window: window,
+            batchSize: max(1, chunkKeys)
         )
         logger.notice(
             "direction started",
             metadata: [
                 "link": "\(link.name)", "direction": "\(direction.rawValue)", "epoch": "\(epoch)",
                 "position": "\(replicator.position)", "registered": "\(start.first?["snapshot"] ?? "?")",
+                "window":
+                    "\(window.map { "\($0.snapshot) after \($0.afterEntity ?? "-") \($0.afterKey ?? "-")" } ?? "none")",
             ]
         )
         return replicator
@@ -171,23 +214,50 @@ struct DirectionReplicator: Sendable {
         do {
             try await self.source.query("BEGIN ISOLATION LEVEL REPEATABLE READ")
             sourceOpen = true
-            let tick = try requireRow(
-                try await self.source.query(
-                    "SELECT snapshot::text AS snapshot, changes, needs_resync FROM erpmes.tick($1, $2::pg_snapshot)",
-                    [self.consumer, self.position]
+            let window: Window
+            if let open = self.window {
+                window = open
+                if !self.listed {
+                    // A new session (or a failed batch): list the rest of the window again.
+                    try await self.listWindow(window)
+                }
+            } else {
+                let tick = try requireRow(
+                    try await self.source.query(
+                        "SELECT snapshot::text AS snapshot, changes, needs_resync FROM erpmes.tick($1, $2::pg_snapshot)",
+                        [self.consumer, self.position]
+                    )
                 )
-            )
-            if try tick.decode("needs_resync", as: Bool.self) {
-                throw ReplicationError(
-                    .needsResync,
-                    link: self.link,
-                    "the \(self.direction.source) side marked consumer \(self.consumer) as needing resync: it confirmed nothing for longer than the retention, so queued changes may be gone; resynchronise the link"
-                )
+                if try tick.decode("needs_resync", as: Bool.self) {
+                    throw ReplicationError(
+                        .needsResync,
+                        link: self.link,
+                        "the \(self.direction.source) side marked consumer \(self.consumer) as needing resync: it confirmed nothing for longer than the retention, so queued changes may be gone; resynchronise the link"
+                    )
+                }
+                guard try tick.decode("changes", as: Bool.self) else {
+                    try await self.source.query("COMMIT")
+                    sourceOpen = false
+                    if self.errorStored { try await self.clearError() }
+                    return nil
+                }
+                window = Window(snapshot: try tick.decode("snapshot"), entities: entities)
+                try await self.listWindow(window)
             }
-            let snapshot: String = try tick.decode("snapshot")
-            guard try tick.decode("changes", as: Bool.self) else {
-                try await self.source.query("COMMIT")
-                return nil
+            let first = self.nextRow
+            let last = min(self.nextRow + self.batchSize - 1, self.listedRows)
+            let complete = last >= self.listedRows
+            // Entities of the window still declared, in today's apply order.
+            let applying = entities.filter(window.entities.contains)
+            var after: (entity: String?, key: String?) = (nil, nil)
+            if !complete {
+                let row = try requireRow(
+                    try await self.source.query(
+                        "SELECT entity, key::text AS key FROM pg_temp.erpmes_window WHERE n = $1",
+                        [last]
+                    )
+                )
+                after = (try row.decode("entity"), try row.decode("key"))
             }
             // Payload functions see the plant's zone too (after the tick: it took the snapshot).
             try await self.source.query(
@@ -199,17 +269,21 @@ struct DirectionReplicator: Sendable {
             try await self.source.query(
                 "CREATE TEMP TABLE erpmes_out (n bigint GENERATED ALWAYS AS IDENTITY, entity text, key jsonb, op \"char\", payload jsonb) ON COMMIT DROP"
             )
-            let total = try await self.source.query(
-                "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, $3::text[], $4::text[])",
-                [self.position, snapshot, entities, paused.sorted()]
-            ).affectedRows
+            var total = 0
+            if first <= last {
+                total = try await self.source.query(
+                    "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::text[], $2::text[], $3, $4)",
+                    [applying, paused.sorted(), first, last]
+                ).affectedRows
+            }
             if total > self.chunkKeys {
                 try await self.source.query("CREATE INDEX ON erpmes_out (n)")
             }
             let counts = try await self.source.query(
                 """
                 SELECT entity, count(*) FILTER (WHERE op IN ('D', 'T')) AS removals, count(*) FILTER (WHERE op = 'U') AS upserts,
-                       count(*) FILTER (WHERE op = 'P') AS folds, min(n) AS first, max(n) AS last
+                       count(*) FILTER (WHERE op = 'P') AS folds, min(n) AS first, max(n) AS last,
+                       coalesce(sum(pg_column_size(payload)), 0)::bigint AS bytes
                 FROM erpmes_out GROUP BY entity
                 """
             )
@@ -217,19 +291,25 @@ struct DirectionReplicator: Sendable {
             var upserts: [String: Int] = [:]
             var folds: [String: Int] = [:]
             var ranges: [String: ClosedRange<Int>] = [:]
+            var bytes = 0
             for row in counts {
                 let entity: String = try row.decode("entity")
                 removals[entity] = try row.decode("removals")
                 upserts[entity] = try row.decode("upserts")
                 folds[entity] = try row.decode("folds")
                 ranges[entity] = try row.decode("first", as: Int.self)...row.decode("last", as: Int.self)
+                bytes += try row.decode("bytes", as: Int.self)
             }
 
             try await self.target.query("BEGIN")
             targetOpen = true
             try await self.target.query(
-                "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3, $4, $5)",
-                [self.consumer, self.position, self.epoch, self.identity.systemIdentifier, Int(self.identity.timeline)]
+                "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3, $4, $5, $6::pg_snapshot, $7, $8::jsonb)",
+                [
+                    self.consumer, self.position, self.epoch, self.identity.systemIdentifier,
+                    Int(self.identity.timeline), self.window?.snapshot, self.window?.afterEntity,
+                    self.window?.afterKey,
+                ]
             )
             try await self.target.query(
                 "SELECT set_config('lock_timeout', $1, true), set_config('erpmes.plant_tz', $2, true), set_config('erpmes.source_side', $3, true)",
@@ -244,16 +324,16 @@ struct DirectionReplicator: Sendable {
             }
             // The target's tables are locked against DDL for this transaction, then their shapes
             // checked again: a migration that ran since `checkPauses` cannot slip in between.
-            let applying = entities.filter { !paused.contains($0) && (ranges[$0] != nil) }
+            let applied = applying.filter { !paused.contains($0) && (ranges[$0] != nil) }
             let tables = try await self.target.query(
                 "SELECT DISTINCT t::text AS t FROM erpmes.subscription AS s, unnest(s.tables) AS t WHERE s.entity = ANY ($1::text[]) ORDER BY 1",
-                [applying]
+                [applied]
             ).map { try $0.decode("t", as: String.self) }
             if !tables.isEmpty {
                 try await self.target.query("LOCK TABLE \(tables.joined(separator: ", ")) IN ROW EXCLUSIVE MODE")
                 for row in try await self.target.query(
                     "SELECT entity, problem FROM erpmes.drift($1::text[], 'subscription') WHERE problem IS NOT NULL",
-                    [applying]
+                    [applied]
                 ) {
                     let entity: String = try row.decode("entity")
                     let problem: String = try row.decode("problem")
@@ -267,13 +347,13 @@ struct DirectionReplicator: Sendable {
             }
             let excluded = Dictionary(grouping: knownBad, by: \.entity).mapValues { Set($0.map(\.key)) }
             // Keys of paused entities are folded into the pending-key table, so the queue rotates.
-            for entity in entities where (folds[entity] ?? 0) > 0 {
+            for entity in applying where (folds[entity] ?? 0) > 0 {
                 try await self.fold(entity, filter: "op = 'P'")
             }
             // Deletes children first, then inserts and updates parents first.
-            var applied = 0
-            for entity in entities.reversed() where (removals[entity] ?? 0) > 0 {
-                applied += try await self.apply(
+            var keys = 0
+            for entity in applying.reversed() where (removals[entity] ?? 0) > 0 {
+                keys += try await self.apply(
                     entity,
                     filter: "op IN ('D', 'T')",
                     rows: ranges[entity]!,
@@ -281,8 +361,8 @@ struct DirectionReplicator: Sendable {
                     careful: &careful
                 )
             }
-            for entity in entities where (upserts[entity] ?? 0) > 0 {
-                applied += try await self.apply(
+            for entity in applying where (upserts[entity] ?? 0) > 0 {
+                keys += try await self.apply(
                     entity,
                     filter: "op = 'U'",
                     rows: ranges[entity]!,
@@ -293,15 +373,40 @@ struct DirectionReplicator: Sendable {
             try await self.source.query("COMMIT")
             sourceOpen = false
             try await self.target.query(
-                "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3)",
-                [self.consumer, snapshot, applied]
+                "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3, $4, $5::text[], $6, $7::jsonb, $8)",
+                [
+                    self.consumer, window.snapshot, keys, complete, window.entities, after.entity, after.key,
+                    self.window == nil ? self.listedRows : nil,
+                ]
             )
             try await self.target.query("COMMIT")
             targetOpen = false
-            self.position = snapshot
-            self.logger.info(
+            if complete {
+                self.position = window.snapshot
+                self.window = nil
+                self.listed = false
+            } else {
+                self.window = Window(
+                    snapshot: window.snapshot,
+                    entities: window.entities,
+                    afterEntity: after.entity,
+                    afterKey: after.key
+                )
+                self.nextRow = last + 1
+            }
+            // A batch of large payloads makes the next one smaller (at most `chunkBytes` or so).
+            if bytes > self.chunkBytes {
+                self.batchSize = max(1, self.batchSize * self.chunkBytes / bytes)
+            } else if self.batchSize < self.chunkKeys {
+                self.batchSize = min(self.chunkKeys, self.batchSize * 2)
+            }
+            if self.errorStored { try await self.clearError() }
+            self.logger.debug(
                 "applied batch",
-                metadata: ["link": "\(self.link)", "direction": "\(self.direction.rawValue)", "keys": "\(applied)"]
+                metadata: [
+                    "link": "\(self.link)", "direction": "\(self.direction.rawValue)", "keys": "\(keys)",
+                    "window": complete ? "done" : "\(self.nextRow - 1) of \(self.listedRows)",
+                ]
             )
             if !knownBad.isEmpty || !careful.pausedNow.isEmpty {
                 self.logger.warning(
@@ -312,8 +417,10 @@ struct DirectionReplicator: Sendable {
                     ]
                 )
             }
-            return applied
+            return keys
         } catch {
+            // The window list may have been rolled back with the transaction: list it again.
+            self.listed = false
             if sourceOpen { await Self.rollback(self.source) }
             if targetOpen { await Self.rollback(self.target) }
             if let error = error as? PQError, let replicationError = ReplicationError.fromServer(error, link: self.link)
@@ -322,6 +429,51 @@ struct DirectionReplicator: Sendable {
             }
             throw error
         }
+    }
+
+    /// Lists the window's keys after its last applied one in the source session's
+    /// `pg_temp.erpmes_window`, in the source transaction that is open.
+    private mutating func listWindow(_ window: Window) async throws {
+        self.listedRows = try requireRow(
+            try await self.source.query(
+                "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, $3::text[], $4, $5::jsonb) AS listed",
+                [self.position, window.snapshot, window.entities, window.afterEntity, window.afterKey]
+            )
+        ).decode("listed", as: Int.self)
+        self.nextRow = 1
+        self.listed = true
+    }
+
+    /// Stores the error that stopped this direction where status reads it: on the target, or on
+    /// the source when the target cannot take it. Never throws: the caller reports the error itself.
+    mutating func report(_ error: any Error) async {
+        let (sqlState, message): (String?, String) =
+            switch error {
+            case let error as PQError: (error.sqlState?.rawValue, error.message)
+            case let error as ReplicationError: (nil, error.message)
+            default: (nil, "\(error)")
+            }
+        for connection in [self.target, self.source] {
+            guard await connection.isOpen else { continue }
+            do {
+                try await connection.query(
+                    "SELECT erpmes.report_error($1, $2, $3, $4)",
+                    [self.consumer, "\(self.direction.rawValue) batch", sqlState, message]
+                )
+                self.errorStored = true
+                return
+            } catch {
+                continue
+            }
+        }
+    }
+
+    /// Removes a stored error of this direction on both sides: it is making progress again.
+    private mutating func clearError() async throws {
+        for connection in [self.target, self.source] {
+            try await connection.query("SELECT erpmes.clear_error($1)", [self.consumer])
+        }
+        self.errorStored = false
     }
 
     /// Entities to fold instead of apply: paused on the target, or drifted on either side now.

@@ -24,11 +24,13 @@ public struct LinkService: Service {
     }
 
     public func run() async throws {
-        var backoff = 0.1
+        let initial = 0.1
+        var backoff = initial
         let maximum = Double(self.configuration.reconnectMax.components.seconds) + 0.001
+        let connected = Connected()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await self.runConnected()
+                try await self.runConnected(connected)
                 return
             } catch let error as ReplicationError
                 where error.code == .sourceChanged || error.code == .notMigrated || error.code == .needsResync
@@ -39,6 +41,9 @@ public struct LinkService: Service {
                 return
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                // A link that was up (both directions running) starts its backoff anew: only
+                // failures in a row make the wait grow.
+                if await connected.take() { backoff = initial }
                 let delay = backoff * Double.random(in: 0.5...1.5)
                 self.logger.warning(
                     "link interrupted; reconnecting",
@@ -66,10 +71,10 @@ public struct LinkService: Service {
         )
     }
 
-    private func runConnected() async throws {
+    private func runConnected(_ connected: Connected) async throws {
         let opened = OpenConnections()
         do {
-            try await self.runConnected(opened)
+            try await self.runConnected(opened, connected)
         } catch {
             await opened.closeAll()
             throw error
@@ -77,7 +82,7 @@ public struct LinkService: Service {
         await opened.closeAll()
     }
 
-    private func runConnected(_ opened: OpenConnections) async throws {
+    private func runConnected(_ opened: OpenConnections, _ connected: Connected) async throws {
         let erpListener = try await opened.add(self.connect(self.link.erp, "erp listener"))
         let mesListener = try await opened.add(self.connect(self.link.mes, "mes listener"))
         try await self.checkControlSchema(erpListener, side: "erp")
@@ -111,6 +116,7 @@ public struct LinkService: Service {
         let mesWaker = Waker(connection: mesListener, poll: self.configuration.poll, notify: self.configuration.notify)
         try await erpWaker.start()
         try await mesWaker.start()
+        await connected.set()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let configuration = self.configuration
@@ -156,7 +162,15 @@ public struct LinkService: Service {
                 lastPrune = ContinuousClock.now
                 try await replicator.prune(retention: configuration.retention)
             }
-            if try await replicator.runBatch() != nil {
+            let moved: Int?
+            do {
+                moved = try await replicator.runBatch()
+            } catch {
+                // What stops this direction shows in status and health until it moves again.
+                if !(error is CancellationError) && !Task.isCancelled { await replicator.report(error) }
+                throw error
+            }
+            if moved != nil {
                 if idle {
                     try await waker.busy()
                     idle = false
@@ -216,6 +230,16 @@ public struct LinkService: Service {
             }
             try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
+    }
+}
+
+/// Whether the link came all the way up since the flag was last taken (it resets the backoff).
+actor Connected {
+    private var value = false
+    func set() { self.value = true }
+    func take() -> Bool {
+        defer { self.value = false }
+        return self.value
     }
 }
 

@@ -32,6 +32,12 @@ public struct EntityStatus: Sendable, Codable, Equatable {
     public var status: String = "OK"
     /// What made the status WARN or CRIT.
     public var reason: String?
+    /// The error that keeps this direction from making progress: stage, SQLSTATE, since when.
+    public var error: String?
+    /// While a backlog larger than one batch is applied: keys of the open window applied so far,
+    /// and how many it has.
+    public var windowApplied: Int?
+    public var windowKeys: Int?
 }
 
 /// Reads pending changes, lag and the last batch for every direction of a link.
@@ -70,10 +76,29 @@ public enum LinkStatus {
             let (source, target) = direction == .erpToMES ? (erp, mes) : (mes, erp)
             let consumer = direction.consumer(link: link.name)
             let positions = try await target.query(
-                "SELECT snapshot::text AS snapshot, applied_at, applied_keys FROM erpmes.apply_position WHERE consumer = $1",
+                """
+                SELECT snapshot::text AS snapshot, applied_at, applied_keys, window_keys, window_applied
+                FROM erpmes.apply_position WHERE consumer = $1
+                """,
                 [consumer]
             )
-            guard let position = positions.first else { continue }  // this direction never ran
+            // The error stored by the replicator, on whichever side could take it.
+            var error: String?
+            for connection in [target, source] where error == nil {
+                error = try await connection.query(
+                    """
+                    SELECT format('error %s in %s for %ss: %s', coalesce(sqlstate, '-'), stage,
+                                  round(extract(epoch FROM now() - since)), message) AS error
+                    FROM erpmes.link_error WHERE consumer = $1
+                    """,
+                    [consumer]
+                ).first?.decode("error", as: String?.self)
+            }
+            guard let position = positions.first else {
+                // Never ran: what it will send when it first starts (from where it was declared).
+                statuses += try await self.notStarted(link, direction, source: source, target: target, error: error)
+                continue
+            }
             let subscribed = Set(
                 try await target.query("SELECT entity FROM erpmes.subscription").map {
                     try $0.decode("entity", as: String.self)
@@ -135,17 +160,61 @@ public enum LinkStatus {
                 // target's thresholds.
                 let verdict = try requireRow(
                     try await target.query(
-                        "SELECT status, reason FROM erpmes.health_status($1::numeric, $2::numeric, $3::bigint, $4::bigint, $5::numeric, $6::float8, $7, $8)",
+                        "SELECT status, reason FROM erpmes.health_status($1::numeric, $2::numeric, $3::bigint, $4::bigint, $5::numeric, $6::float8, $7, $8, $9)",
                         [
                             status.lagSeconds, status.heartbeatSeconds, status.deadLetters, status.openConflicts,
                             oldest, queue, status.paused, try sourceSide?.decode("resync", as: Bool?.self) ?? false,
+                            error,
                         ]
                     )
                 )
                 status.status = try verdict.decode("status")
                 status.reason = try verdict.decode("reason")
+                status.error = error
+                status.windowKeys = try position.decode("window_keys")
+                status.windowApplied = try position.decode("window_applied")
                 statuses.append(status)
             }
+        }
+        return statuses
+    }
+
+    /// A direction whose replicator never ran: the changes queued since its entities were
+    /// declared, which its first run sends. WARN while any are waiting.
+    private static func notStarted(
+        _ link: RunConfiguration.Link,
+        _ direction: Direction,
+        source: PQConnection,
+        target: PQConnection,
+        error: String?
+    ) async throws -> [EntityStatus] {
+        let subscribed = Set(
+            try await target.query("SELECT entity FROM erpmes.subscription").map {
+                try $0.decode("entity", as: String.self)
+            }
+        )
+        var statuses: [EntityStatus] = []
+        for row in try await source.query(
+            "SELECT entity, pending, extract(epoch FROM lag)::float8 AS lag FROM erpmes.pending(NULL)"
+        ) where subscribed.contains(try row.decode("entity", as: String.self)) {
+            var status = EntityStatus(
+                link: link.name,
+                direction: direction.rawValue,
+                entity: try row.decode("entity"),
+                pending: try row.decode("pending"),
+                lagSeconds: try row.decode("lag"),
+                lastBatch: nil,
+                appliedKeys: 0
+            )
+            status.error = error
+            if let error {
+                status.status = "CRIT"
+                status.reason = error
+            } else if status.pending > 0 {
+                status.status = "WARN"
+                status.reason = "not started: `erpmes run` has not run for this link yet"
+            }
+            statuses.append(status)
         }
         return statuses
     }

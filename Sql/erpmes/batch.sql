@@ -1,24 +1,32 @@
--- erpmes.batch: the changes between two ticks, with their payloads, read in the tick's
--- REPEATABLE READ transaction: distinct keys whose queue xid is visible in `current` and not in
--- `previous`, each with its payload from the entity's publication. The op comes from the snapshot:
--- a row that exists is an upsert ('U'), one that is gone a delete ('D'); a truncate marker is 'T'.
+-- erpmes.batch: one chunk of a window of changes with their payloads: the keys numbered
+-- first_n..last_n in the session's erpmes_window (see erpmes.open_window), each with its payload
+-- from the entity's publication, read in the calling transaction's snapshot. The op comes from that
+-- snapshot: a row that exists is an upsert ('U'), one that is gone a delete ('D'); a truncate
+-- marker is 'T'. The first chunk of a window is read in the tick's own REPEATABLE READ transaction,
+-- so a window that fits one chunk is exactly the state of the tick; a later chunk is read in a
+-- newer snapshot, which is never older than the changes it carries.
 -- A key whose payload equals the hash of the row erpmes last applied here is that apply's echo
--- and is left out; a key that flows has its hash cleared. An echo's base row is not touched: this
--- transaction stays open while the target applies, and waiting for bases the other direction is
--- applying would tie the two directions into a deadlock no single server can see.
+-- and is left out; a key that flows has its hash cleared. An echo's base row is not touched.
 -- A key this side decided a conflict for goes out with "$resolved": true in its payload.
 -- A bidirectional entity's payload also carries "$base": the values this side last agreed on, the
 -- ancestor the receiver compares both versions with; what is sent becomes this side's base.
+-- Base rows are written without waiting: rows the other direction's apply has locked right now
+-- are skipped (FOR UPDATE SKIP LOCKED: that apply sets the base anew). Row locks take no slot in
+-- the lock table, so a chunk of any size needs no more locks than a one-key one; and this
+-- transaction, open while the target applies, never waits for the other direction, which would
+-- tie the two directions into a deadlock no single server can see.
 -- Entities in `folded` (paused on the target) yield their keys alone, with op 'P' and no payload,
 -- for the target's pending-key table: their payload functions are not called.
--- Called by `erpmes run`, through a cursor.
+-- Called by `erpmes run`.
 -- erpmes:requires payload_hash.sql
+-- erpmes:requires open_window.sql
 SET LOCAL ROLE erpmes_owner;
+DROP FUNCTION IF EXISTS erpmes.batch(pg_snapshot, pg_snapshot, text[], text[]);
 CREATE OR REPLACE FUNCTION erpmes.batch(
-    previous pg_snapshot,
-    current pg_snapshot,
     entity_order text[],
-    folded text[] DEFAULT '{}'
+    folded text[],
+    first_n bigint,
+    last_n bigint
 )
 RETURNS TABLE (entity text, key jsonb, op "char", payload jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp AS $$
@@ -34,18 +42,15 @@ BEGIN
     LOOP
         IF pub.fold THEN
             RETURN QUERY
-                SELECT DISTINCT pub.entity, q.key, 'P'::"char", NULL::jsonb FROM erpmes.queue AS q
-                WHERE q.entity_id = pub.entity_id
-                  AND q.xid >= pg_snapshot_xmin(previous) AND q.xid < pg_snapshot_xmax(current)
-                  AND pg_visible_in_snapshot(q.xid, current) AND NOT pg_visible_in_snapshot(q.xid, previous);
+                SELECT pub.entity, w.key, 'P'::"char", NULL::jsonb FROM pg_temp.erpmes_window AS w
+                WHERE w.n BETWEEN first_n AND last_n AND w.entity = pub.entity
+                ORDER BY w.n;
             CONTINUE;
         END IF;
         RETURN QUERY EXECUTE format($q$
             WITH keys AS (
-                SELECT DISTINCT q.key FROM erpmes.queue AS q
-                WHERE q.entity_id = $1
-                  AND q.xid >= pg_snapshot_xmin($2) AND q.xid < pg_snapshot_xmax($3)
-                  AND pg_visible_in_snapshot(q.xid, $3) AND NOT pg_visible_in_snapshot(q.xid, $2)
+                SELECT w.key FROM pg_temp.erpmes_window AS w
+                WHERE w.n BETWEEN $2 AND $3 AND w.entity = $4
             ), payloads AS (
                 SELECT p.key, p.payload
                 FROM %s(ARRAY(SELECT k.key FROM keys AS k WHERE k.key <> '"$truncate"')) AS p
@@ -60,25 +65,27 @@ BEGIN
                 FROM keys AS k
                 LEFT JOIN payloads AS p ON p.key = k.key
                 LEFT JOIN erpmes.base AS b ON b.entity = $4 AND b.key = k.key
-            ), locked AS (
-                -- Base rows are written under a transaction advisory lock per key (class BASE); a
-                -- key the other direction's apply holds right now is skipped (that apply sets its
-                -- base anew), so the two directions never wait for each other across databases.
+            ), flowing AS (
                 SELECT c.key, c.payload, c.has_base FROM changes AS c
                 WHERE (NOT c.echo OR c.decided) AND ($5 OR c.has_base)
-                  AND pg_try_advisory_xact_lock(1111577413, hashtext($4 || ' ' || c.key::text))
+            ), locked AS (
+                -- The base rows of flowing keys that no other transaction holds (see above).
+                SELECT b.key FROM erpmes.base AS b JOIN flowing AS f ON b.key = f.key AND f.has_base
+                WHERE b.entity = $4
+                ORDER BY b.key
+                FOR UPDATE OF b SKIP LOCKED
             ), sent AS (
                 -- What goes out becomes this side's base (a bidirectional entity's), its echo hash
                 -- is cleared, and a decided conflict is done with.
                 UPDATE erpmes.base AS b
-                SET hash = NULL, decided = false, vals = CASE WHEN $5 THEN l.payload ELSE b.vals END, synced_at = now()
-                FROM locked AS l
-                WHERE b.entity = $4 AND b.key = l.key AND l.has_base
+                SET hash = NULL, decided = false, vals = CASE WHEN $5 THEN f.payload ELSE b.vals END, synced_at = now()
+                FROM locked AS l JOIN flowing AS f ON f.key = l.key
+                WHERE b.entity = $4 AND b.key = l.key
             ), first_sent AS (
                 INSERT INTO erpmes.base (entity, key, vals)
-                SELECT $4, l.key, l.payload FROM locked AS l
-                WHERE $5 AND NOT l.has_base AND l.payload IS NOT NULL
-                ORDER BY l.key
+                SELECT $4, f.key, f.payload FROM flowing AS f
+                WHERE $5 AND NOT f.has_base AND f.payload IS NOT NULL
+                ORDER BY f.key
                 ON CONFLICT (entity, key) DO NOTHING
             )
             SELECT $4, c.key,
@@ -91,11 +98,11 @@ BEGIN
             FROM changes AS c
             WHERE NOT c.echo OR c.decided
             ORDER BY c.key = '"$truncate"' DESC, c.key
-        $q$, pub.fn) USING pub.entity_id, previous, current, pub.entity, pub.both;
+        $q$, pub.fn) USING pub.entity_id, first_n, last_n, pub.entity, pub.both;
     END LOOP;
 END $$;
-REVOKE ALL ON FUNCTION erpmes.batch(pg_snapshot, pg_snapshot, text[], text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION erpmes.batch(pg_snapshot, pg_snapshot, text[], text[]) TO erpmes_run;
-COMMENT ON FUNCTION erpmes.batch(pg_snapshot, pg_snapshot, text[], text[]) IS
-    'Changes visible in the current tick and not in the previous one, with payloads; echoes left out, paused entities folded to keys.';
+REVOKE ALL ON FUNCTION erpmes.batch(text[], text[], bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.batch(text[], text[], bigint, bigint) TO erpmes_run;
+COMMENT ON FUNCTION erpmes.batch(text[], text[], bigint, bigint) IS
+    'One chunk of the open window (keys numbered first_n..last_n in pg_temp.erpmes_window) with payloads; echoes left out, paused entities folded to keys.';
 RESET ROLE;

@@ -60,12 +60,16 @@ BEGIN
         DELETE FROM erpmes.publication_watch AS w WHERE w.entity_id = old.entity_id;
         UPDATE erpmes.publication AS p
         SET source_table = publish.source_table, key_columns = publish.key_columns,
-            payload_function = publish.payload_function, key_names = publish.key_names
+            payload_function = publish.payload_function, key_names = publish.key_names,
+            published_snapshot = coalesce(p.published_snapshot, pg_current_snapshot())
         WHERE p.entity_id = old.entity_id;
         new_id := old.entity_id;
     ELSE
-        INSERT INTO erpmes.publication (entity, source_table, key_columns, payload_function, key_names)
-        VALUES (entity, source_table, key_columns, payload_function, key_names)
+        -- The snapshot a new link starts from (erpmes.register_consumer): every capture of this
+        -- table comes from a transaction not visible in it, because the triggers created below
+        -- lock writers out until this transaction commits.
+        INSERT INTO erpmes.publication (entity, source_table, key_columns, payload_function, key_names, published_snapshot)
+        VALUES (entity, source_table, key_columns, payload_function, key_names, pg_current_snapshot())
         RETURNING entity_id INTO new_id;
     END IF;
     -- The key as jsonb, from the row alias r: jsonb_build_object('id', r."id").

@@ -62,19 +62,26 @@ WITH heartbeat AS (
     CROSS JOIN erpmes.subscription AS s
 ), rows AS (
     SELECT * FROM source UNION ALL SELECT * FROM target
+), failing AS (
+    -- The error that stops a link direction, as its replicator stored it here (erpmes.report_error).
+    SELECT e.consumer,
+           format('error %s in %s for %ss: %s', coalesce(e.sqlstate, '-'), e.stage,
+                  round(extract(epoch FROM now() - e.since)), e.message) AS error
+    FROM erpmes.link_error AS e
 )
 SELECT r.link, r.direction, r.entity, r.role, r.pending, r.lag_seconds,
        o.seconds::numeric(12,1) AS oldest_xact_seconds,
        r.apply_rate, r.applied_last_hour, r.last_batch_at, r.dead_letters, r.open_conflicts, r.paused,
        b.seconds::numeric(12,1) AS heartbeat_seconds,
        pg_notification_queue_usage()::numeric(6,4) AS notification_queue,
-       r.needs_resync, h.status, h.reason
+       r.needs_resync, f.error, h.status, h.reason
 FROM rows AS r
+LEFT JOIN failing AS f ON f.consumer = r.consumer
 CROSS JOIN oldest AS o
 CROSS JOIN LATERAL (SELECT max(x.seconds) AS seconds FROM heartbeat AS x WHERE x.consumer = r.consumer) AS b
 CROSS JOIN LATERAL erpmes.health_status(
     r.lag_seconds, b.seconds, r.dead_letters, r.open_conflicts, o.seconds, pg_notification_queue_usage(),
-    r.paused, r.needs_resync) AS h;
+    r.paused, r.needs_resync, f.error) AS h;
 COMMENT ON VIEW erpmes.replication_health IS
     'Per link, direction and entity, as this database sees it (role source or target): pending changes, lag, apply rate, dead letters, conflicts, pauses, heartbeat and an OK/WARN/CRIT status.';
 COMMENT ON COLUMN erpmes.replication_health.link IS 'The link (a [links.NAME] of the configuration).';
@@ -93,7 +100,8 @@ COMMENT ON COLUMN erpmes.replication_health.paused IS 'Target: why the entity is
 COMMENT ON COLUMN erpmes.replication_health.heartbeat_seconds IS '0 while a replicator holds the link; else seconds since it was last seen.';
 COMMENT ON COLUMN erpmes.replication_health.notification_queue IS 'pg_notification_queue_usage() of this server.';
 COMMENT ON COLUMN erpmes.replication_health.needs_resync IS 'Source: the link was down longer than the retention; its queued changes may be gone.';
-COMMENT ON COLUMN erpmes.replication_health.status IS 'OK, WARN or CRIT against erpmes.health_threshold; a pause or a needed resync is CRIT.';
+COMMENT ON COLUMN erpmes.replication_health.error IS 'The error that keeps the link direction from making progress (SQLSTATE, stage, since when), NULL while it progresses.';
+COMMENT ON COLUMN erpmes.replication_health.status IS 'OK, WARN or CRIT against erpmes.health_threshold; a pause, a needed resync or a stored error is CRIT.';
 COMMENT ON COLUMN erpmes.replication_health.reason IS 'What made the status WARN or CRIT.';
 GRANT SELECT ON erpmes.replication_health TO erpmes_run;
 RESET ROLE;

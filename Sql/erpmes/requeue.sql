@@ -21,9 +21,12 @@ BEGIN
                     FROM (SELECT DISTINCT k0 AS key FROM unnest($2) AS k0 WHERE k0 IS NOT NULL) AS k', part)
     USING id, keys;
     GET DIAGNOSTICS queued = ROW_COUNT;
+    -- Base rows an apply holds right now are left to it (it sets them anew); no wait, no lock slot.
     UPDATE erpmes.base AS b SET hash = NULL, vals = CASE WHEN forget_base THEN NULL ELSE b.vals END
-    WHERE b.entity = entity_name AND b.key = ANY (keys) AND (b.hash IS NOT NULL OR forget_base)
-      AND pg_try_advisory_xact_lock(1111577413, hashtext(entity_name || ' ' || b.key::text));
+    FROM (SELECT x.key FROM erpmes.base AS x
+          WHERE x.entity = entity_name AND x.key = ANY (keys) AND (x.hash IS NOT NULL OR forget_base)
+          ORDER BY x.key FOR UPDATE SKIP LOCKED) AS l
+    WHERE b.entity = entity_name AND b.key = l.key;
     IF (SELECT notify FROM erpmes.queue_state) THEN
         PERFORM erpmes.wake();
     END IF;

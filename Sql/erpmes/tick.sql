@@ -36,7 +36,10 @@ BEGIN
         SET last_tick_snapshot = snapshot, last_tick_at = now(), confirmed_snapshot = previous, confirmed_at = now()
         WHERE consumer = consumer_name;
     ELSIF c.confirmed_snapshot IS NULL
-        OR pg_snapshot_xmin(c.confirmed_snapshot) < pg_snapshot_xmin(previous)
+        -- The target applied past the confirmed snapshot: something visible in `previous` is not in
+        -- it. (Comparing xmin alone misses it while any transaction of the cluster holds xmin back.)
+        OR pg_snapshot_xmax(c.confirmed_snapshot) < pg_snapshot_xmax(previous)
+        OR EXISTS (SELECT FROM pg_snapshot_xip(c.confirmed_snapshot) AS x WHERE pg_visible_in_snapshot(x, previous))
         OR EXISTS (SELECT FROM erpmes.queue_state AS s WHERE s.switch_xid IS NOT NULL
                    AND pg_snapshot_xmin(c.confirmed_snapshot) <= s.switch_xid) THEN
         -- Nothing between the previous tick and this one: everything this snapshot sees is consumed.

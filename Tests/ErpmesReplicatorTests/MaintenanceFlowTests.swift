@@ -34,6 +34,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         try await fixture.erpAdmin.simpleQuery(Self.erpMasterData)
         try await fixture.mesAdmin.simpleQuery(Self.mesMasterData)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         let mes = try await fixture.mes()
         let erp = try await fixture.erp()
@@ -169,6 +170,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         try await fixture.erpAdmin.simpleQuery(Self.erpMasterData)
         try await fixture.mesAdmin.simpleQuery(Self.mesMasterData)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         let mes = try await fixture.mes()
         // Seeded reasons: 1 Machine failure (01failure), 4 Planned maintenance (planned). Berlin is UTC+2 in July.

@@ -50,6 +50,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         try await fixture.erpAdmin.simpleQuery(Self.erpSeed)
         try await fixture.mesAdmin.simpleQuery(Self.mesSeed)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         return (fixture, replicator)
     }
@@ -415,6 +416,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         try await fixture.erpAdmin.simpleQuery(Self.erpSeed)
         try await fixture.mesAdmin.simpleQuery(Self.mesSeed)
+        try await fixture.treatAsExisting()
         // Batch by batch, so both changes are made before either direction reads the other's.
         let stepper = try await Stepper.start(fixture)
         let erp = try await fixture.erp()
@@ -437,9 +439,9 @@ import Testing
     }
 
     /// The same with `erpmes run`, both directions live. When both directions carry the
-    /// key at once, neither waits for the other: base rows are written under per-key transaction
-    /// advisory try-locks (erpmes.batch, erpmes.record_base), so a base the other direction holds
-    /// is skipped rather than waited for.
+    /// key at once, neither waits for the other: base rows are locked with FOR UPDATE SKIP LOCKED
+    /// (erpmes.batch, erpmes.record_base), so a base the other direction holds is skipped rather
+    /// than waited for.
     @Test(
         "live: the ERP changes the planned quantity while the MES changes the state, both directions running"
     )

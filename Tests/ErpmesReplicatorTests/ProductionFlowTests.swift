@@ -312,6 +312,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         _ = try await fixture.erpAdmin.simpleQuery(Self.erpSeed)
         _ = try await fixture.mesAdmin.simpleQuery(Self.mesSeed)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         return (fixture, replicator)
     }

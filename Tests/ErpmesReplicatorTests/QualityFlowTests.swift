@@ -42,6 +42,7 @@ import Testing
         let fixture = try await ReplicationFixture.reference()
         try await fixture.erpAdmin.simpleQuery(Self.erpMasterData)
         try await fixture.mesAdmin.simpleQuery(Self.mesMasterData)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         let mes = try await fixture.mes()
         // 101: '13,7' is no number; 102: all within limits, rated OK; 103: out of limits, rated NOK;
@@ -202,6 +203,7 @@ import Testing
                 + "INSERT INTO erp.stock_lot (name, product_id, company_id, note) VALUES ('B-001', 100, 1, 'Supplier cert 42');"
         )
         try await fixture.mesAdmin.simpleQuery(Self.mesMasterData)
+        try await fixture.treatAsExisting()
         let replicator = try await fixture.startReplicator()
         let mes = try await fixture.mes()
         let note = "SELECT note FROM erp.stock_lot WHERE product_id = 100 AND name = 'B-001'"

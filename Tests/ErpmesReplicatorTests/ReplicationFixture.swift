@@ -221,6 +221,16 @@ final class ReplicationFixture: Sendable {
         return task
     }
 
+    /// Makes every row written so far count as data that existed before the entities were declared:
+    /// a link that has not run yet starts after it (as after `erpmes.publish` on databases that
+    /// already hold data), instead of sending it on its first run. For tests that seed both sides
+    /// with the same master data before the replicator starts.
+    func treatAsExisting() async throws {
+        for admin in [self.erpAdmin, self.mesAdmin] {
+            try await admin.query("UPDATE erpmes.publication SET published_snapshot = pg_current_snapshot()")
+        }
+    }
+
     /// The owner epochs of the two directions (0 before the link first ran).
     func epochs() async throws -> (Int, Int) {
         let query = "SELECT coalesce(max(owner_epoch), 0) FROM erpmes.apply_position"

@@ -35,7 +35,8 @@ final class ReplicatorProcess: Sendable {
         _ fixture: ReplicationFixture,
         poll: String = "200ms",
         lockTimeout: String = "5s",
-        rotateRows: Int = 1_000_000
+        rotateRows: Int = 1_000_000,
+        batchKeys: Int = 10_000
     ) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("erpmes-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,6 +49,7 @@ final class ReplicatorProcess: Sendable {
             reconnect_max = "1s"
             lock_timeout = "\(lockTimeout)"
             rotate_rows = \(rotateRows)
+            batch_keys = \(batchKeys)
 
             [links.plant1]
             erp = "\(fixture.erpConninfo) user=erpmes_run"
@@ -94,6 +96,17 @@ final class ReplicatorProcess: Sendable {
         }
         running.withLock { _ = $0.remove(self.child.pid) }
         if case .exited(let status) = ending { return status }
+        return nil
+    }
+
+    /// The process's peak resident set size in bytes (VmHWM of /proc/PID/status), if readable.
+    var peakResidentBytes: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(self.child.pid)/status", encoding: .utf8) else {
+            return nil
+        }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+        }
         return nil
     }
 

@@ -37,7 +37,7 @@ struct StaleApply {
         let target = try await fixture.mes(user: "erpmes_run")
         try await target.query("BEGIN")
         try await target.query(
-            "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3::bigint, $4::bigint, $5::integer)",
+            "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3::bigint, $4::bigint, $5::integer, NULL, NULL, NULL)",
             [Self.consumer, start, epoch.map(String.init) ?? position[1], position[2], position[3]]
         )
         try await target.query("CREATE TEMP TABLE erpmes_batch (key jsonb, op \"char\", payload jsonb) ON COMMIT DROP")
@@ -67,13 +67,18 @@ struct StaleApply {
                     "SELECT snapshot::text FROM erpmes.tick($1, $2::pg_snapshot)",
                     [Self.consumer, start]
                 ).first?.decode(0, as: String.self)
+                let listed =
+                    try await source.query(
+                        "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, ARRAY['item'])",
+                        [start, snapshot]
+                    ).first?.decode(0, as: Int.self) ?? 0
                 let batch = try await source.query(
                     """
                     SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'op', op, 'payload', payload)), '[]')::text,
                            count(*)
-                    FROM erpmes.batch($1::pg_snapshot, $2::pg_snapshot, ARRAY['item'])
+                    FROM erpmes.batch(ARRAY['item'], '{}', 1, $1)
                     """,
-                    [start, snapshot]
+                    [listed]
                 )
                 try await source.query("COMMIT")
                 return (snapshot ?? "", (batch.first?[0] ?? "[]", try batch.first?.decode(1, as: Int.self) ?? 0))
@@ -88,7 +93,7 @@ struct StaleApply {
     /// Advances the position to the batch's tick and commits.
     func commit() async throws {
         try await self.target.query(
-            "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3)",
+            "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3, true, NULL, NULL, NULL, NULL)",
             [Self.consumer, self.snapshot, self.keys]
         )
         try await self.target.query("COMMIT")

@@ -9,7 +9,7 @@ import LibPQ
 /// notify = true           # wake on NOTIFY erpmes_wake (writers notify only while idle)
 /// lock_timeout = "5s"     # for apply statements, so links and ERP users never deadlock
 /// reconnect_max = "30s"   # reconnect backoff: 0.1 s doubling to this, with jitter
-/// batch_keys = 10000      # keys per apply chunk
+/// batch_keys = 10000      # keys per batch: a larger backlog goes as several committed batches
 /// rotate_rows = 1000000   # switch the queue table after this many rows ...
 /// rotate_interval = "5min" # ... or this long
 /// retention = "7d"        # a link that confirmed nothing for this long is marked "needs resync"
