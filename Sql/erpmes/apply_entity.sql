@@ -46,7 +46,8 @@ BEGIN
     ) ON COMMIT DROP;
     TRUNCATE erpmes_merge;
 
-    IF NOT force THEN
+    -- Holds only while the dead letter holds anything: an empty one costs one probe, not a join.
+    IF NOT force AND EXISTS (SELECT FROM erpmes.dead_letter AS d WHERE d.status IN ('open', 'retry', 'requeued')) THEN
         -- Later changes of a quarantined key wait for it.
         WITH held AS (
             UPDATE erpmes.dead_letter AS d SET held_changes = d.held_changes + 1

@@ -49,13 +49,13 @@ BEGIN
         END IF;
         RETURN QUERY EXECUTE format($q$
             WITH keys AS (
-                SELECT w.key FROM pg_temp.erpmes_window AS w
+                SELECT w.n, w.key FROM pg_temp.erpmes_window AS w
                 WHERE w.n BETWEEN $2 AND $3 AND w.entity = $4
             ), payloads AS (
                 SELECT p.key, p.payload
                 FROM %s(ARRAY(SELECT k.key FROM keys AS k WHERE k.key <> '"$truncate"')) AS p
             ), changes AS (
-                SELECT k.key, p.payload, b.key IS NOT NULL AS has_base, b.vals,
+                SELECT k.n, k.key, p.payload, b.key IS NOT NULL AS has_base, b.vals,
                        coalesce(b.decided, false) AS decided,
                        (b.hash IS NOT NULL AND b.hash = erpmes.payload_hash(coalesce(p.payload, 'null'))
                            AND k.key <> '"$truncate"')
@@ -97,7 +97,9 @@ BEGIN
                    END
             FROM changes AS c
             WHERE NOT c.echo OR c.decided
-            ORDER BY c.key = '"$truncate"' DESC, c.key
+            -- The window's order: entities' keys in jsonb order, so a truncate marker (a string)
+            -- comes before every key (an object).
+            ORDER BY c.n
         $q$, pub.fn) USING pub.entity_id, first_n, last_n, pub.entity, pub.both;
     END LOOP;
 END $$;

@@ -30,22 +30,24 @@ BEGIN
         END IF;
         TRUNCATE pg_temp.erpmes_window;
     END IF;
+    -- One sort: the grouping sorts by (rank, key), and the numbering reuses that order.
     INSERT INTO pg_temp.erpmes_window (n, entity, key)
-    SELECT row_number() OVER (ORDER BY w.rank, w.key), w.entity, w.key
+    SELECT row_number() OVER (ORDER BY w.rank, w.key), min(w.entity), w.key
     FROM (
-        SELECT DISTINCT array_position(entity_order, p.entity) AS rank, p.entity, q.key
+        SELECT array_position(entity_order, p.entity) AS rank, p.entity, q.key
         FROM erpmes.publication AS p
         JOIN erpmes.queue AS q ON q.entity_id = p.entity_id
         WHERE p.entity = ANY (entity_order)
           AND q.xid >= pg_snapshot_xmin(previous) AND q.xid < pg_snapshot_xmax(current)
           AND pg_visible_in_snapshot(q.xid, current) AND NOT pg_visible_in_snapshot(q.xid, previous)
     ) AS w
-    WHERE after_key IS NULL OR w.rank > after_rank OR (w.rank = after_rank AND w.key > after_key);
+    WHERE after_key IS NULL OR w.rank > after_rank OR (w.rank = after_rank AND w.key > after_key)
+    GROUP BY w.rank, w.key
+    ORDER BY w.rank, w.key;
     GET DIAGNOSTICS listed = ROW_COUNT;
     -- Chunks are read by n: an index keeps each read proportional to the chunk, not the window.
     IF listed > 1000 THEN
         CREATE INDEX erpmes_window_n ON pg_temp.erpmes_window (n);
-        ANALYZE pg_temp.erpmes_window;
     END IF;
     RETURN listed;
 END $$;
