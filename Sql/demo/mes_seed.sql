@@ -413,7 +413,11 @@ BEGIN
         su = x.su, run = x.run, reason_id = x.reason, d = x.d
     FROM (
         SELECT y.order_id, y.pos, y.su,
-               greatest(300, round((extract(epoch FROM y.pe - y.ps) - y.su) * (1 + 0.2 * demo.ut(s.seed, 63, y.k))))::integer AS run,
+               -- The run never beats the operation's ideal rate (ISO 22400 PRU = tj per cycle): it
+               -- takes at least the ideal time of the order's quantity at 75-90 % of that rate (below the
+               -- shift's planned busy time even when a machine runs through its break).
+               greatest(300, round((extract(epoch FROM y.pe - y.ps) - y.su) * (1 + 0.2 * demo.ut(s.seed, 63, y.k))),
+                        ceil(y.ideal / (0.75 + 0.15 * demo.ut(s.seed, 68, y.k))))::integer AS run,
                CASE WHEN y.r < 0.09 THEN failure WHEN y.r < 0.17 THEN tool WHEN y.r < 0.22 THEN shortage
                     WHEN y.r < 0.24 THEN maintenance END AS reason,
                round(60 * CASE WHEN y.r < 0.09 THEN 20 + 130 * y.q WHEN y.r < 0.17 THEN 5 + 20 * y.q
@@ -422,7 +426,8 @@ BEGIN
             SELECT z.order_id, z.pos, z.okey || '#' || z.pos AS k,
                    least(coalesce(nullif(tox.tpz, 0), 600), round(extract(epoch FROM z.pe - z.ps) * 0.3))::integer AS su,
                    demo.ut(s.seed, 64, z.okey || '#' || z.pos) AS r, demo.ut(s.seed, 65, z.okey || '#' || z.pos) AS q,
-                   z.ps, z.pe
+                   z.ps, z.pe,
+                   coalesce((z.good + z.waste) * tox.tj / nullif(tox.productioninonecycle, 0), 0) AS ideal
             FROM demo.mes_op AS z LEFT JOIN mes.technology_operation AS tox ON tox.id = z.technology_operation_id
         ) AS y
     ) AS x

@@ -19,17 +19,32 @@
 --   APT  actual production time = RUN time (state history), else PBT - downtime (>= 0);
 --   PQ / GQ / SQ = produced / good / scrap quantity: tracking_product_out (usedquantity = good,
 --        wastesquantity = scrap, PQ = GQ + SQ) of the accepted (02accepted) production tracking
---        records of the workstation that start (timerangefrom) inside the window. A correction is
---        itself an accepted record and replaces the one it corrects, which is 04corrected and not
---        counted;
+--        records of the workstation that overlap the window. A record that spans windows (a shift
+--        change) counts in each by its overlap: its quantities pro rata to the share of its time
+--        range (timerangefrom-timerangeto) inside the window; a record without a time range counts
+--        wholly where it starts. Records are looked for up to 7 days before the window (a longer
+--        one is listed in report.kpi_anomalies). A correction is itself an accepted record and
+--        replaces the one it corrects, which is 04corrected and not counted;
 --   PRU  planned run time per unit = technology_operation.tj / productioninonecycle of the record's
---        operation (records without an operation add no planned run time);
---   availability = APT / PBT (1 when PBT = 0, the ThingWorx convention); effectiveness =
---        sum(PRU * PQ) / APT; quality ratio = GQ / PQ; a ratio whose base is 0 is NULL;
---   OEE = availability * effectiveness * quality ratio; 0 when availability or effectiveness is 0
---        (planned time without production), NULL when a factor is NULL otherwise.
+--        operation, in the unit of the product it makes (records without an operation add no
+--        planned run time, and are listed in report.kpi_anomalies);
+--   quantities are never added across units: produced_qty, good_qty and scrap_qty are shown when
+--        every product of the window has one unit (column unit), else NULL; aggregates over
+--        products go through time: planned_run_time_s = sum(PRU * PQ) (ideal time of what was
+--        made), good_run_time_s = sum(PRU * GQ) (ideal time of the good part);
+--   availability = APT / PBT (1 when PBT = 0, the ThingWorx convention); APT is never above PBT
+--        (RUN time during planned downtime is listed in report.kpi_anomalies);
+--   effectiveness = sum(PRU * PQ) / APT (above 1 only when the ideal rates or the logged times are
+--        wrong: report.kpi_anomalies lists each such window with the reason);
+--   quality ratio = sum(PRU * GQ) / sum(PRU * PQ), which is GQ / PQ for one product; for records
+--        without a PRU, GQ / PQ when the window has one unit, else NULL;
+--   a ratio whose base is 0 is NULL;
+--   OEE = availability * effectiveness * quality ratio (= sum(PRU * GQ) / PBT); 0 when
+--        availability or effectiveness is 0 (planned time without production), NULL when a factor
+--        is NULL otherwise.
 -- erpmes:requires report_schema.sql
 
+DROP VIEW IF EXISTS report.kpi_anomalies;
 DROP VIEW IF EXISTS report.oee_shift;
 DROP VIEW IF EXISTS report.downtime_by_reason;
 DROP VIEW IF EXISTS report.workstation_shift_event;
@@ -222,13 +237,19 @@ SELECT
     trim_scale(t.planned_downtime) AS planned_downtime_s,
     trim_scale(t.pbt) AS planned_busy_time_s,
     trim_scale(t.downtime) AS downtime_s,
+    trim_scale(t.run) AS run_time_s,
     trim_scale(t.apt) AS actual_production_time_s,
     trim_scale(round(coalesce(pr.planned_run, 0), 3)) AS planned_run_time_s,
-    trim_scale(coalesce(pr.pq, 0)) AS produced_qty,
-    trim_scale(coalesce(pr.gq, 0)) AS good_qty,
-    trim_scale(coalesce(pr.sq, 0)) AS scrap_qty,
+    trim_scale(round(coalesce(pr.good_run, 0), 3)) AS good_run_time_s,
+    CASE WHEN coalesce(pr.units, 0) <= 1 THEN pr.unit END AS unit,
+    coalesce(pr.products, 0) AS products,
+    CASE WHEN coalesce(pr.units, 0) <= 1 THEN trim_scale(round(coalesce(pr.pq, 0), 5)) END AS produced_qty,
+    CASE WHEN coalesce(pr.units, 0) <= 1 THEN trim_scale(round(coalesce(pr.gq, 0), 5)) END AS good_qty,
+    CASE WHEN coalesce(pr.units, 0) <= 1 THEN trim_scale(round(coalesce(pr.sq, 0), 5)) END AS scrap_qty,
     coalesce(pr.records, 0) AS tracking_records,
     coalesce(pr.corrections, 0) AS corrections,
+    coalesce(pr.without_rate, 0) AS records_without_rate,
+    coalesce(pr.spanning, 0) AS records_spanning,
     round(k.availability, 4) AS availability,
     round(k.effectiveness, 4) AS effectiveness,
     round(k.quality_ratio, 4) AS quality_ratio,
@@ -246,41 +267,70 @@ LEFT JOIN LATERAL (
 ) AS ev ON true
 LEFT JOIN LATERAL (
     SELECT
-        count(DISTINCT pt.id) AS records,
-        count(DISTINCT pt.id) FILTER (WHERE pt.iscorrection) AS corrections,
-        sum(coalesce(o.usedquantity, 0) + coalesce(o.wastesquantity, 0)) AS pq,
-        sum(coalesce(o.usedquantity, 0)) AS gq,
-        sum(coalesce(o.wastesquantity, 0)) AS sq,
-        sum((coalesce(o.usedquantity, 0) + coalesce(o.wastesquantity, 0)) * op.tj / op.productioninonecycle)
-            AS planned_run
-    FROM mes.productiontracking AS pt
-    JOIN mes.tracking_product_out AS o ON o.productiontracking_id = pt.id
-    LEFT JOIN mes.technology_operation AS op ON op.id = pt.technology_operation_id
-    WHERE pt.workstation_id = w.workstation_id AND pt.state = '02accepted'
-        AND pt.timerangefrom >= w.plannedbusyfrom AND pt.timerangefrom < w.plannedbusyto
+        count(DISTINCT r.id) AS records,
+        count(DISTINCT r.id) FILTER (WHERE r.iscorrection) AS corrections,
+        count(DISTINCT r.id) FILTER (WHERE r.pru IS NULL) AS without_rate,
+        count(DISTINCT r.id) FILTER (WHERE r.share < 1) AS spanning,
+        count(DISTINCT r.product_id) AS products,
+        count(DISTINCT r.unit) AS units,
+        min(r.unit) AS unit,
+        sum(r.pq * r.share) AS pq,
+        sum(r.gq * r.share) AS gq,
+        sum(r.sq * r.share) AS sq,
+        sum(r.pq * r.share * r.pru) AS planned_run,
+        sum(r.gq * r.share * r.pru) AS good_run
+    FROM (
+        SELECT pt.id, pt.iscorrection, o.product_id, p.unit,
+            coalesce(o.usedquantity, 0) + coalesce(o.wastesquantity, 0) AS pq,
+            coalesce(o.usedquantity, 0) AS gq,
+            coalesce(o.wastesquantity, 0) AS sq,
+            op.tj / nullif(op.productioninonecycle, 0) AS pru,
+            -- The share of the record's time range inside the window (instants, DST-aware).
+            CASE
+                WHEN pt.timerangeto IS NULL OR pt.timerangeto <= pt.timerangefrom THEN
+                    CASE WHEN pt.timerangefrom >= w.plannedbusyfrom AND pt.timerangefrom < w.plannedbusyto THEN 1 ELSE 0 END
+                ELSE greatest(0, extract(epoch FROM least(pt.timerangeto AT TIME ZONE z.zone, w.window_end)
+                                                    - greatest(pt.timerangefrom AT TIME ZONE z.zone, w.window_start)))
+                     / extract(epoch FROM (pt.timerangeto AT TIME ZONE z.zone) - (pt.timerangefrom AT TIME ZONE z.zone))
+            END AS share
+        FROM mes.productiontracking AS pt
+        JOIN mes.tracking_product_out AS o ON o.productiontracking_id = pt.id
+        LEFT JOIN mes.product AS p ON p.id = o.product_id
+        LEFT JOIN mes.technology_operation AS op ON op.id = pt.technology_operation_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(nullif(current_setting('erpmes.plant_tz', true), ''), current_setting('TimeZone')) AS zone
+        ) AS z
+        WHERE pt.workstation_id = w.workstation_id AND pt.state = '02accepted'
+            AND pt.timerangefrom < w.plannedbusyto
+            AND pt.timerangefrom >= w.plannedbusyfrom - interval '7 days'
+            AND (pt.timerangefrom >= w.plannedbusyfrom OR pt.timerangeto > w.plannedbusyfrom)
+    ) AS r
+    WHERE r.share > 0
 ) AS pr ON true
 CROSS JOIN LATERAL (
     SELECT
-        x.pot, x.planned_downtime, x.pbt, x.downtime,
-        CASE WHEN ev.has_states THEN coalesce(ev.run, 0) ELSE greatest(x.pbt - x.downtime, 0) END AS apt
+        x.pot, x.planned_downtime, x.pbt, x.downtime, x.run,
+        least(CASE WHEN ev.has_states THEN coalesce(x.run, 0) ELSE greatest(x.pbt - x.downtime, 0) END, x.pbt) AS apt
     FROM (
         SELECT
             trim_scale(round(extract(epoch FROM w.window_end - w.window_start), 3)) AS pot,
             w.planneddowntime + coalesce(ev.planned_stop, 0) AS planned_downtime,
             greatest(round(extract(epoch FROM w.window_end - w.window_start), 3)
                 - w.planneddowntime - coalesce(ev.planned_stop, 0), 0) AS pbt,
-            coalesce(ev.downtime, 0) AS downtime
+            coalesce(ev.downtime, 0) AS downtime,
+            CASE WHEN ev.has_states THEN coalesce(ev.run, 0) END AS run
     ) AS x
 ) AS t
 CROSS JOIN LATERAL (
     SELECT
         CASE WHEN t.pbt = 0 THEN 1 ELSE t.apt / t.pbt END AS availability,
         coalesce(pr.planned_run, 0) / nullif(t.apt, 0) AS effectiveness,
-        pr.gq / nullif(pr.pq, 0) AS quality_ratio
+        CASE WHEN pr.without_rate = 0 THEN pr.good_run / nullif(pr.planned_run, 0)
+             WHEN pr.units = 1 THEN pr.gq / nullif(pr.pq, 0) END AS quality_ratio
 ) AS k;
 
 COMMENT ON VIEW report.oee_shift IS
-    'OEE per workstation and shift, ISO 22400-2: availability = APT / PBT (1 when PBT = 0, ThingWorx convention), effectiveness = sum(PRU * PQ) / APT, quality ratio = GQ / PQ, OEE = their product (0 when availability or effectiveness is 0; a ratio with a zero base is NULL). PBT = calendar window - calendar planned downtime - logged planned stops (planned stops are excluded from the base). Quantities from accepted tracking records starting in the window: a correction record replaces the 04corrected record it corrects, which is not counted. Sum the *_s and *_qty columns to aggregate over shifts and recompute the ratios. See the file header for every definition.';
+    'OEE per workstation and shift, ISO 22400-2. availability = APT / PBT (1 when PBT = 0, ThingWorx convention; APT never above PBT); effectiveness (performance) = sum(PRU * PQ) / APT; quality ratio = sum(PRU * GQ) / sum(PRU * PQ) (= GQ / PQ for one product); OEE = their product = sum(PRU * GQ) / PBT (0 when availability or effectiveness is 0; a ratio with a zero base is NULL). Times in seconds; PRU in seconds per unit of the product it makes. PBT = calendar window - calendar planned downtime - logged planned stops. Quantities from accepted tracking records overlapping the window, pro rata to their time inside it; a correction record replaces the 04corrected record it corrects. Quantities are never added across units (produced_qty is NULL when products of several units ran): aggregate over products and shifts through the *_s columns and recompute the ratios. A window whose figures need a look (effectiveness above 1, RUN during planned downtime, records without a PRU) is listed in report.kpi_anomalies. See the file header for every definition.';
 COMMENT ON COLUMN report.oee_shift.workstation_id IS 'mes.workstation.id (the ERP work center is the one whose code = workstation).';
 COMMENT ON COLUMN report.oee_shift.workstation IS 'Workstation number.';
 COMMENT ON COLUMN report.oee_shift.date IS 'Production day (a night shift belongs to the day it starts).';
@@ -293,16 +343,78 @@ COMMENT ON COLUMN report.oee_shift.planned_operation_time_s IS 'POT: window leng
 COMMENT ON COLUMN report.oee_shift.planned_downtime_s IS 'Calendar planneddowntime + logged planned stops in the window, seconds.';
 COMMENT ON COLUMN report.oee_shift.planned_busy_time_s IS 'PBT = POT - planned downtime (not below 0), seconds.';
 COMMENT ON COLUMN report.oee_shift.downtime_s IS 'Unplanned downtime in the window, seconds (DOWN, IDLE, SETUP states, or unplanned stoppages).';
-COMMENT ON COLUMN report.oee_shift.actual_production_time_s IS 'APT: RUN time (state history), else PBT - downtime (not below 0), seconds.';
-COMMENT ON COLUMN report.oee_shift.planned_run_time_s IS 'sum(PRU * PQ): planned run time of what was produced, PRU = tj / productioninonecycle of the record''s operation, seconds.';
-COMMENT ON COLUMN report.oee_shift.produced_qty IS 'PQ = good + scrap of accepted records starting in the window (each product in its own unit).';
-COMMENT ON COLUMN report.oee_shift.good_qty IS 'GQ: tracking_product_out.usedquantity.';
-COMMENT ON COLUMN report.oee_shift.scrap_qty IS 'SQ: tracking_product_out.wastesquantity.';
-COMMENT ON COLUMN report.oee_shift.tracking_records IS 'Accepted production tracking records counted (corrections included, corrected originals not).';
+COMMENT ON COLUMN report.oee_shift.run_time_s IS 'RUN time of the equipment state history in the window, seconds; NULL when the window has no state history.';
+COMMENT ON COLUMN report.oee_shift.actual_production_time_s IS 'APT: RUN time (state history), else PBT - downtime, never below 0 nor above PBT, seconds.';
+COMMENT ON COLUMN report.oee_shift.planned_run_time_s IS 'sum(PRU * PQ): ideal time of what was produced, seconds; PRU = tj / productioninonecycle of the record''s operation, per unit of its product.';
+COMMENT ON COLUMN report.oee_shift.good_run_time_s IS 'sum(PRU * GQ): ideal time of the good quantity, seconds (the numerator of OEE = good_run_time_s / PBT).';
+COMMENT ON COLUMN report.oee_shift.unit IS 'The unit of every product produced in the window; NULL when products of several units (or none) ran.';
+COMMENT ON COLUMN report.oee_shift.products IS 'Distinct products produced in the window.';
+COMMENT ON COLUMN report.oee_shift.produced_qty IS 'PQ = good + scrap in unit, pro rata for records spanning windows; NULL when several units ran (quantities are never added across units).';
+COMMENT ON COLUMN report.oee_shift.good_qty IS 'GQ: tracking_product_out.usedquantity, in unit; NULL when several units ran.';
+COMMENT ON COLUMN report.oee_shift.scrap_qty IS 'SQ: tracking_product_out.wastesquantity, in unit; NULL when several units ran.';
+COMMENT ON COLUMN report.oee_shift.tracking_records IS 'Accepted production tracking records counted, wholly or in part (corrections included, corrected originals not).';
 COMMENT ON COLUMN report.oee_shift.corrections IS 'Of those, correction records (iscorrection).';
-COMMENT ON COLUMN report.oee_shift.availability IS 'APT / PBT; 1 when PBT = 0 (ThingWorx convention).';
-COMMENT ON COLUMN report.oee_shift.effectiveness IS 'planned_run_time_s / APT; NULL when APT = 0.';
-COMMENT ON COLUMN report.oee_shift.quality_ratio IS 'GQ / PQ; NULL when PQ = 0.';
-COMMENT ON COLUMN report.oee_shift.oee IS 'availability * effectiveness * quality_ratio; 0 when availability or effectiveness is 0; NULL when a factor is NULL otherwise.';
+COMMENT ON COLUMN report.oee_shift.records_without_rate IS 'Of those, records whose operation gives no PRU (they add no planned run time).';
+COMMENT ON COLUMN report.oee_shift.records_spanning IS 'Of those, records counted only in part (they overlap another window too).';
+COMMENT ON COLUMN report.oee_shift.availability IS 'APT / PBT, between 0 and 1; 1 when PBT = 0 (ThingWorx convention).';
+COMMENT ON COLUMN report.oee_shift.effectiveness IS 'Performance: planned_run_time_s / APT; NULL when APT = 0; above 1 only with a reason in report.kpi_anomalies.';
+COMMENT ON COLUMN report.oee_shift.quality_ratio IS 'good_run_time_s / planned_run_time_s (GQ / PQ for one product), between 0 and 1; NULL when PQ = 0.';
+COMMENT ON COLUMN report.oee_shift.oee IS 'availability * effectiveness * quality_ratio = good_run_time_s / PBT; 0 when availability or effectiveness is 0; NULL when a factor is NULL otherwise.';
+
+CREATE VIEW report.kpi_anomalies AS
+SELECT a.workstation_id, a.workstation, a.date, a.shift_id, a.shift, a.kpi, a.value, a.reason
+FROM (
+    SELECT o.*, x.kpi, x.value, x.reason
+    FROM report.oee_shift AS o
+    CROSS JOIN LATERAL (
+        SELECT 'effectiveness' AS kpi, o.effectiveness AS value,
+               format('ideal time earned (%s s = PRU x PQ) exceeds the actual production time (%s s): the '
+                      || 'planned run time per unit (technology_operation.tj / productioninonecycle) of %s is '
+                      || 'shorter than the real one, or production was logged during downtime (%s s logged)',
+                      o.planned_run_time_s, o.actual_production_time_s,
+                      coalesce((SELECT string_agg(DISTINCT format('operation %s (%s s per unit)', op.id,
+                                                                  trim_scale(round(op.tj / nullif(op.productioninonecycle, 0), 3))),
+                                                  ', ')
+                                FROM mes.productiontracking AS pt
+                                JOIN mes.technology_operation AS op ON op.id = pt.technology_operation_id
+                                WHERE pt.workstation_id = o.workstation_id AND pt.state = '02accepted'
+                                  AND pt.timerangefrom < o.planned_busy_to
+                                  AND pt.timerangefrom >= o.planned_busy_from - interval '7 days'
+                                  AND coalesce(pt.timerangeto, pt.timerangefrom) >= o.planned_busy_from),
+                               'its operations'),
+                      o.downtime_s) AS reason
+        WHERE o.effectiveness > 1
+        UNION ALL
+        SELECT 'availability', round(o.run_time_s / nullif(o.planned_busy_time_s, 0), 4),
+               format('RUN time (%s s) exceeds the planned busy time (%s s): the machine ran during planned downtime '
+                      || '(calendar breaks or planned stops); APT is counted up to the planned busy time',
+                      o.run_time_s, o.planned_busy_time_s)
+        WHERE o.run_time_s > o.planned_busy_time_s
+        UNION ALL
+        SELECT 'effectiveness', o.effectiveness,
+               format('%s of %s tracking records have no planned run time per unit (no operation, or a cycle of 0): '
+                      || 'their output earns no ideal time', o.records_without_rate, o.tracking_records)
+        WHERE o.records_without_rate > 0
+        UNION ALL
+        SELECT 'effectiveness', o.effectiveness,
+               'a tracking record of this workstation spans more than 7 days: it is counted only in the windows of '
+               || 'the 7 days after its start'
+        WHERE EXISTS (SELECT FROM mes.productiontracking AS pt
+                      WHERE pt.workstation_id = o.workstation_id AND pt.state = '02accepted'
+                        AND pt.timerangefrom < o.planned_busy_from - interval '7 days'
+                        AND pt.timerangeto > o.planned_busy_from)
+    ) AS x
+) AS a;
+
+COMMENT ON VIEW report.kpi_anomalies IS
+    'Data quality of report.oee_shift: one row per workstation window and finding that makes a KPI need a look, with the reason in words. effectiveness above 1 (ideal rates shorter than the real ones, or production logged during downtime), RUN time above the planned busy time (production during planned downtime; availability is capped at 1), tracking records without a planned run time per unit, records longer than 7 days. An empty view means every OEE figure is within its definition.';
+COMMENT ON COLUMN report.kpi_anomalies.workstation_id IS 'mes.workstation.id.';
+COMMENT ON COLUMN report.kpi_anomalies.workstation IS 'Workstation number.';
+COMMENT ON COLUMN report.kpi_anomalies.date IS 'Production day of the window.';
+COMMENT ON COLUMN report.kpi_anomalies.shift_id IS 'mes.shift.id.';
+COMMENT ON COLUMN report.kpi_anomalies.shift IS 'Shift name.';
+COMMENT ON COLUMN report.kpi_anomalies.kpi IS 'The KPI concerned: effectiveness or availability.';
+COMMENT ON COLUMN report.kpi_anomalies.value IS 'Its value as computed without the cap (availability: RUN / PBT).';
+COMMENT ON COLUMN report.kpi_anomalies.reason IS 'What is wrong and where to look.';
 
 SELECT report.apply_grants();

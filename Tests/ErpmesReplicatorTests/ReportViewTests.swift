@@ -625,7 +625,7 @@ import Testing
             try await Self.rows(
                 fixture.mesAdmin,
                 "SELECT count(*)::text FROM pg_class WHERE relnamespace = 'report'::regnamespace AND relkind = 'v'"
-            ) == [["5"]]
+            ) == [["6"]]
         )
         // A role with no grant at all reads the views (PUBLIC: the test cluster has no erpmes_report)
         // but not the schema of the tables behind them. CREATE ROLE is transactional: the rollback removes it.
