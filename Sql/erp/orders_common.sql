@@ -27,9 +27,9 @@
 -- maps are named per side: ERP and MES may share one database and one erpmes schema.
 --
 -- erp.orders_mes_progress keeps, per manufacturing order, what the MES last reported of what it
--- owns (state, effective dates, done and waste quantities, as neutral values) and the planned
--- start and end the order had before the MES's effective ones replaced them (Odoo keeps one
--- date_start). The production_order payload publishes the MES-owned fields from here: the ERP
+-- owns (state, effective dates, done and waste quantities, as neutral values): the actual dates
+-- live here, beside the planned ones of mrp_production, which the MES never overwrites. The
+-- production_order payload publishes the MES-owned fields from here: the ERP
 -- says back exactly what the MES said, so no converted value (25 pc as 2.09 Dozens) comes back
 -- changed, and a state the ERP cannot hold (Ready, Held, Aborted) is not lost. Only the apply
 -- function writes it; a row goes with its order.
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS erp.orders_mes_progress (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE erp.orders_mes_progress IS
-    'Per manufacturing order, the MES-owned fields of production_order as the MES last reported them (neutral values), and the planned dates the effective ones replaced.';
+    'Per manufacturing order, the MES-owned fields of production_order as the MES last reported them (neutral values): state, effective (actual) start and end, done and waste quantities.';
 GRANT SELECT ON erp.orders_mes_progress TO erpmes_owner;
 GRANT SELECT, INSERT, UPDATE, DELETE ON erp.orders_mes_progress TO erpmes_run;
 

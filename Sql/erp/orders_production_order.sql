@@ -19,11 +19,10 @@
 --                    mapped to an MES code by orders_uom_to_mes (an unmapped unit travels by its
 --                    ERP name and the MES rejects it). When the two units are of different
 --                    categories, product_qty travels in the order's own unit and the MES decides.
---   date_start, date_finished   planned start and end, UTC. Odoo 17 writes the actual start into
---                    date_start when production starts (and the end into date_finished when it
---                    finishes), and so does this pack's apply: once the MES has reported an
---                    effective start (end), the planned one is the one it replaced, kept in
---                    erp.orders_mes_progress
+--   date_start, date_finished   planned start and end, UTC. Stock Odoo 17 overwrites date_start
+--                    with the real start when production starts; this pack does not: the plan stays
+--                    the plan, and the MES's effective dates are kept beside it in
+--                    erp.orders_mes_progress (report.production_order_plan_actual compares the two)
 --   date_deadline    due date, UTC
 --   priority         orders_priority: '1' (urgent) -> 10, '0' or NULL -> 100
 --   lot              stock_lot.name of lot_producing_id (the MES batchnumber)
@@ -41,9 +40,9 @@
 -- The apply function (MES -> ERP) mirrors what the MES owns: state (orders_isa_to_erp_state,
 -- forward only: confirmed -> progress -> to_close; a move back is rejected to the dead letter; an
 -- order the ERP cancelled or closed keeps that state until the MES decides the request, i.e. sends
--- its version with "$resolved"), date_start <- effective_start, date_finished <- effective_end,
--- qty_producing <- qty_done converted to the order's unit (Odoo's rounding), and keeps what the MES
--- reported in erp.orders_mes_progress. It never writes an ERP-owned field.
+-- its version with "$resolved"), qty_producing <- qty_done converted to the order's unit (Odoo's
+-- rounding), and keeps what the MES reported (effective dates included) in erp.orders_mes_progress.
+-- It never writes an ERP-owned field: the planned dates are the ERP's.
 -- erpmes:requires orders_common.sql
 
 CREATE OR REPLACE FUNCTION erp.orders_production_payload(keys jsonb[])
@@ -68,10 +67,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             'unit', CASE WHEN mu.category_id = tu.category_id
                          THEN coalesce(erpmes.try_map_value('orders_uom_to_mes', tu.name->>'en_US'), tu.name->>'en_US')
                          ELSE coalesce(erpmes.try_map_value('orders_uom_to_mes', mu.name->>'en_US'), mu.name->>'en_US') END,
-            'date_start', CASE WHEN r.vals->>'effective_start' IS NOT NULL AND r.vals ? 'planned_start'
-                               THEN r.vals->'planned_start' ELSE to_jsonb(erp.orders_utc_text(mo.date_start)) END,
-            'date_finished', CASE WHEN r.vals->>'effective_end' IS NOT NULL AND r.vals ? 'planned_finished'
-                                  THEN r.vals->'planned_finished' ELSE to_jsonb(erp.orders_utc_text(mo.date_finished)) END,
+            'date_start', erp.orders_utc_text(mo.date_start),
+            'date_finished', erp.orders_utc_text(mo.date_finished),
             'date_deadline', erp.orders_utc_text(mo.date_deadline),
             'priority', coalesce(to_jsonb(erpmes.try_map_value('orders_priority', coalesce(mo.priority, '0'))::integer),
                                  to_jsonb(mo.priority)),
@@ -176,32 +173,22 @@ BEGIN
     WHERE i.op = 'U' AND i.mo_id IS NOT NULL;
 
     -- The values to write. The MES owns the state; an order the ERP cancelled or closed keeps that
-    -- state until the MES answers the request ("$resolved"). An effective start or end replaces
-    -- the planned one, as in Odoo; the planned one is kept, and comes back if the MES clears it.
+    -- state until the MES answers the request ("$resolved"). Effective dates go to
+    -- erp.orders_mes_progress only: the planned dates stay.
     UPDATE orders_production_in AS i SET
         set_state = i.new_state IS NOT NULL AND i.new_state IS DISTINCT FROM i.cur_state
                     AND (i.resolved OR erp.orders_state_rank(i.cur_state) IS NOT NULL),
         keep_state = i.new_state IS NOT NULL AND i.new_state IS DISTINCT FROM i.cur_state
                      AND NOT i.resolved AND erp.orders_state_rank(i.cur_state) IS NULL,
-        date_start = CASE WHEN NOT i.payload ? 'effective_start' THEN i.cur_start
-                          WHEN i.eff_start IS NOT NULL THEN i.eff_start
-                          ELSE coalesce(erp.orders_utc_parse(i.said->>'planned_start'), i.cur_start) END,
-        date_finished = CASE WHEN NOT i.payload ? 'effective_end' THEN i.cur_finished
-                             WHEN i.eff_end IS NOT NULL THEN i.eff_end
-                             ELSE coalesce(erp.orders_utc_parse(i.said->>'planned_finished'), i.cur_finished) END,
         qty_producing = CASE WHEN i.payload ? 'qty_done' THEN (
             SELECT erpmes.odoo_uom_factor(i.qty_done, f.factor, t.factor, t.rounding, 'up')
             FROM erp.uom_uom AS f, erp.uom_uom AS t WHERE f.id = i.uom_id AND t.id = i.mo_uom) END
     WHERE i.op = 'U' AND i.mo_id IS NOT NULL AND i.problem IS NULL;
     -- What the MES said, as far as the ERP took it: its fields, the state where the ERP holds it.
-    UPDATE orders_production_in AS i SET said_new = jsonb_strip_nulls(jsonb_build_object(
-            'planned_start', CASE WHEN i.eff_start IS NOT NULL THEN coalesce(i.said->'planned_start',
-                                                                            to_jsonb(erp.orders_utc_text(i.cur_start)))
-                                  WHEN i.payload ? 'effective_start' THEN NULL ELSE i.said->'planned_start' END,
-            'planned_finished', CASE WHEN i.eff_end IS NOT NULL THEN coalesce(i.said->'planned_finished',
-                                                                             to_jsonb(erp.orders_utc_text(i.cur_finished)))
-                                     WHEN i.payload ? 'effective_end' THEN NULL ELSE i.said->'planned_finished' END))
-        || (coalesce(i.said, '{}') - 'planned_start' - 'planned_finished' - 'state')
+    -- (planned_start and planned_finished were kept here while the apply overwrote the planned
+    -- dates; they are dropped.)
+    UPDATE orders_production_in AS i SET said_new =
+        (coalesce(i.said, '{}') - 'planned_start' - 'planned_finished' - 'state')
         || (SELECT coalesce(jsonb_object_agg(e.k, e.v), '{}') FROM jsonb_each(i.payload) AS e(k, v)
             WHERE e.k IN ('effective_start', 'effective_end', 'qty_done', 'qty_waste'))
         || CASE WHEN i.payload ? 'state' AND NOT i.keep_state THEN jsonb_build_object('state', i.payload->'state')
@@ -212,19 +199,19 @@ BEGIN
     WITH written AS (
         UPDATE erp.mrp_production AS m SET
             state = CASE WHEN x.set_state THEN x.new_state ELSE m.state END,
-            date_start = x.date_start,
-            date_finished = x.date_finished,
             qty_producing = CASE WHEN x.payload ? 'qty_done' THEN x.qty_producing ELSE m.qty_producing END,
             write_date = now() AT TIME ZONE 'UTC'
         FROM (SELECT * FROM orders_production_in WHERE op = 'U' AND mo_id IS NOT NULL AND problem IS NULL
               ORDER BY mo_id) AS x
         WHERE m.id = x.mo_id
           AND ((x.set_state AND m.state IS DISTINCT FROM x.new_state)
-               OR m.date_start IS DISTINCT FROM x.date_start OR m.date_finished IS DISTINCT FROM x.date_finished
                OR (x.payload ? 'qty_done' AND m.qty_producing IS DISTINCT FROM x.qty_producing))
         RETURNING m.id
     )
     UPDATE orders_production_in AS i SET written = true FROM written AS w WHERE w.id = i.mo_id AND i.op = 'U';
+    -- What the MES reported changed (an effective date alone, say): applied, though no column moved.
+    UPDATE orders_production_in AS i SET written = true
+    WHERE i.op = 'U' AND i.mo_id IS NOT NULL AND i.problem IS NULL AND i.said_new IS DISTINCT FROM i.said;
     INSERT INTO erp.orders_mes_progress AS r (production_id, vals)
     SELECT i.mo_id, i.said_new FROM orders_production_in AS i
     WHERE i.op = 'U' AND i.mo_id IS NOT NULL AND i.problem IS NULL AND i.said_new IS DISTINCT FROM i.said
@@ -246,7 +233,7 @@ END $$;
 REVOKE ALL ON FUNCTION erp.orders_production_apply() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION erp.orders_production_apply() TO erpmes_run;
 COMMENT ON FUNCTION erp.orders_production_apply() IS
-    'Apply function of production_order from the MES: mirrors state (forward only), effective dates and done quantity into mrp_production; never writes an ERP-owned field.';
+    'Apply function of production_order from the MES: mirrors state (forward only) and done quantity into mrp_production, keeps the effective dates in erp.orders_mes_progress; never writes an ERP-owned field (the planned dates stay).';
 
 SELECT erpmes.publish('production_order', 'erp.mrp_production', ARRAY['name'], 'erp.orders_production_payload(jsonb[])',
     $json$[{"table": "erp.product_product",

@@ -16,8 +16,13 @@
 --   * "on time" = actual finish <= due + tolerance, due = date_deadline, else the planned finish;
 --     tolerance = the setting erpmes.report_on_time_tolerance (an interval, default 0), e.g.
 --     SET erpmes.report_on_time_tolerance = '4 hours';
+--   * plan and actual are kept apart: planned_start/planned_finish are the ERP's own dates (the
+--     order-progress flow never overwrites them); actual_start/actual_finish are the MES's effective
+--     dates as it reported them (erp.orders_mes_progress), else the first and last time logged or
+--     moved in the ERP; the delays are actual - planned;
 --   * timestamps are the ERP's naive UTC.
 -- erpmes:requires report_schema.sql
+-- erpmes:requires orders_common.sql
 
 DROP VIEW IF EXISTS report.schedule_adherence;
 DROP VIEW IF EXISTS report.production_order_plan_actual;
@@ -45,16 +50,13 @@ SELECT
     p.date_start AS planned_start,
     p.date_finished AS planned_finish,
     p.date_deadline AS deadline,
-    least(wo.first_start, mv.first_move) AS actual_start,
-    CASE WHEN p.state IN ('to_close', 'done') THEN greatest(wo.last_finish, fin.last_move) END AS actual_finish,
-    round(extract(epoch FROM least(wo.first_start, mv.first_move) - p.date_start) / 3600, 2) AS start_delay_hours,
-    round(extract(epoch FROM
-        CASE WHEN p.state IN ('to_close', 'done') THEN greatest(wo.last_finish, fin.last_move) END - p.date_finished
-    ) / 3600, 2) AS finish_delay_hours,
+    act.actual_start,
+    act.actual_finish,
+    round(extract(epoch FROM act.actual_start - p.date_start) / 3600, 2) AS start_delay_hours,
+    round(extract(epoch FROM act.actual_finish - p.date_finished) / 3600, 2) AS finish_delay_hours,
     CASE
         WHEN p.state IN ('draft', 'cancel') OR coalesce(p.date_deadline, p.date_finished) IS NULL THEN NULL
-        WHEN p.state IN ('to_close', 'done') THEN greatest(wo.last_finish, fin.last_move)
-            <= coalesce(p.date_deadline, p.date_finished) + tol.tolerance
+        WHEN act.actual_finish IS NOT NULL THEN act.actual_finish <= coalesce(p.date_deadline, p.date_finished) + tol.tolerance
         WHEN now() AT TIME ZONE 'UTC' > coalesce(p.date_deadline, p.date_finished) + tol.tolerance THEN false
     END AS on_time
 FROM erp.mrp_production AS p
@@ -106,7 +108,16 @@ LEFT JOIN LATERAL (
     SELECT min(m.date) AS first_move
     FROM erp.stock_move AS m
     WHERE (m.production_id = p.id OR m.raw_material_production_id = p.id) AND m.state = 'done'
-) AS mv ON true;
+) AS mv ON true
+-- The MES's effective dates, as it reported them (flow "order progress"), where it has.
+LEFT JOIN erp.orders_mes_progress AS mes ON mes.production_id = p.id
+CROSS JOIN LATERAL (
+    SELECT
+        coalesce(erp.orders_utc_parse(mes.vals->>'effective_start'), least(wo.first_start, mv.first_move)) AS actual_start,
+        CASE WHEN p.state IN ('to_close', 'done') OR mes.vals->>'effective_end' IS NOT NULL
+             THEN coalesce(erp.orders_utc_parse(mes.vals->>'effective_end'), greatest(wo.last_finish, fin.last_move)) END
+            AS actual_finish
+) AS act;
 
 COMMENT ON VIEW report.production_order_plan_actual IS
     'Plan vs actual per manufacturing order: planned vs produced quantity, scrap, yield, % of theoretical yield, planned vs actual start/finish and on-time flag. Produced = done moves of the order''s product out of production (not to scrap), scrap = done moves of it into a scrap location; reversing moves (how an MES correction arrives: the correction replaces the corrected record) count negative. Quantities in the order''s unit. Computed at query time from erp.mrp_production, stock_move, stock_location, mrp_workorder, mrp_workcenter_productivity.';
@@ -129,10 +140,10 @@ COMMENT ON COLUMN report.production_order_plan_actual.product_uom IS 'The produc
 COMMENT ON COLUMN report.production_order_plan_actual.planned_product_qty IS 'planned_qty in the product''s unit, to sum over orders of the product.';
 COMMENT ON COLUMN report.production_order_plan_actual.produced_product_qty IS 'produced_qty in the product''s unit, to sum over orders of the product.';
 COMMENT ON COLUMN report.production_order_plan_actual.planned_start IS 'Planned start (date_start), naive UTC.';
-COMMENT ON COLUMN report.production_order_plan_actual.planned_finish IS 'Planned finish (date_finished), naive UTC. Note: stock Odoo overwrites it with the real end when the order is marked done.';
+COMMENT ON COLUMN report.production_order_plan_actual.planned_finish IS 'Planned finish (date_finished), naive UTC; never overwritten by the MES (stock Odoo writes the real end there, this pack keeps it apart).';
 COMMENT ON COLUMN report.production_order_plan_actual.deadline IS 'Due date (date_deadline), naive UTC.';
-COMMENT ON COLUMN report.production_order_plan_actual.actual_start IS 'Earliest time logged on a work center for the order (mrp_workcenter_productivity) or earliest done move of the order (component or finished), naive UTC.';
-COMMENT ON COLUMN report.production_order_plan_actual.actual_finish IS 'Once the order is to_close or done: the end of its last logged work-center time or its latest finished-product move, whichever is later; NULL before.';
+COMMENT ON COLUMN report.production_order_plan_actual.actual_start IS 'The MES''s effective start (erp.orders_mes_progress), else the earliest time logged on a work center for the order (mrp_workcenter_productivity) or earliest done move of the order (component or finished), naive UTC.';
+COMMENT ON COLUMN report.production_order_plan_actual.actual_finish IS 'The MES''s effective end (erp.orders_mes_progress), else, once the order is to_close or done, the end of its last logged work-center time or its latest finished-product move, whichever is later; NULL before.';
 COMMENT ON COLUMN report.production_order_plan_actual.start_delay_hours IS 'actual_start - planned_start in hours (negative: early).';
 COMMENT ON COLUMN report.production_order_plan_actual.finish_delay_hours IS 'actual_finish - planned_finish in hours (negative: early).';
 COMMENT ON COLUMN report.production_order_plan_actual.on_time IS 'Finished by due (deadline, else planned finish) + erpmes.report_on_time_tolerance; false for an open order already past due; NULL while undecided, for draft and cancelled orders, or without a due date.';

@@ -22,8 +22,7 @@
 --        records of the workstation that overlap the window. A record that spans windows (a shift
 --        change) counts in each by its overlap: its quantities pro rata to the share of its time
 --        range (timerangefrom-timerangeto) inside the window; a record without a time range counts
---        wholly where it starts. Records are looked for up to 7 days before the window (a longer
---        one is listed in report.kpi_anomalies). A correction is itself an accepted record and
+--        wholly where it starts. A correction is itself an accepted record and
 --        replaces the one it corrects, which is 04corrected and not counted;
 --   PRU  planned run time per unit = technology_operation.tj / productioninonecycle of the record's
 --        operation, in the unit of the product it makes (records without an operation add no
@@ -300,10 +299,12 @@ LEFT JOIN LATERAL (
         CROSS JOIN LATERAL (
             SELECT coalesce(nullif(current_setting('erpmes.plant_tz', true), ''), current_setting('TimeZone')) AS zone
         ) AS z
-        WHERE pt.workstation_id = w.workstation_id AND pt.state = '02accepted'
-            AND pt.timerangefrom < w.plannedbusyto
-            AND pt.timerangefrom >= w.plannedbusyfrom - interval '7 days'
-            AND (pt.timerangefrom >= w.plannedbusyfrom OR pt.timerangeto > w.plannedbusyfrom)
+        -- The index of Migrations/mes/V4 (same expressions); the window widened by 3 hours as naive
+        -- bounds can lie across a DST change; the exact share is computed on instants above.
+        WHERE int8range(pt.workstation_id, pt.workstation_id, '[]') @> w.workstation_id AND pt.state = '02accepted'
+            AND tsrange(pt.timerangefrom, greatest(pt.timerangefrom, coalesce(pt.timerangeto, pt.timerangefrom)), '[]')
+                && tsrange(least(w.plannedbusyfrom, w.plannedbusyto) - interval '3 hours',
+                           greatest(w.plannedbusyfrom, w.plannedbusyto) + interval '3 hours', '[]')
     ) AS r
     WHERE r.share > 0
 ) AS pr ON true
@@ -377,10 +378,10 @@ FROM (
                                                   ', ')
                                 FROM mes.productiontracking AS pt
                                 JOIN mes.technology_operation AS op ON op.id = pt.technology_operation_id
-                                WHERE pt.workstation_id = o.workstation_id AND pt.state = '02accepted'
-                                  AND pt.timerangefrom < o.planned_busy_to
-                                  AND pt.timerangefrom >= o.planned_busy_from - interval '7 days'
-                                  AND coalesce(pt.timerangeto, pt.timerangefrom) >= o.planned_busy_from),
+                                WHERE int8range(pt.workstation_id, pt.workstation_id, '[]') @> o.workstation_id
+                                  AND pt.state = '02accepted'
+                                  AND tsrange(pt.timerangefrom, greatest(pt.timerangefrom, coalesce(pt.timerangeto, pt.timerangefrom)), '[]')
+                                      && tsrange(o.planned_busy_from, o.planned_busy_to, '[)')),
                                'its operations'),
                       o.downtime_s) AS reason
         WHERE o.effectiveness > 1
@@ -395,19 +396,11 @@ FROM (
                format('%s of %s tracking records have no planned run time per unit (no operation, or a cycle of 0): '
                       || 'their output earns no ideal time', o.records_without_rate, o.tracking_records)
         WHERE o.records_without_rate > 0
-        UNION ALL
-        SELECT 'effectiveness', o.effectiveness,
-               'a tracking record of this workstation spans more than 7 days: it is counted only in the windows of '
-               || 'the 7 days after its start'
-        WHERE EXISTS (SELECT FROM mes.productiontracking AS pt
-                      WHERE pt.workstation_id = o.workstation_id AND pt.state = '02accepted'
-                        AND pt.timerangefrom < o.planned_busy_from - interval '7 days'
-                        AND pt.timerangeto > o.planned_busy_from)
     ) AS x
 ) AS a;
 
 COMMENT ON VIEW report.kpi_anomalies IS
-    'Data quality of report.oee_shift: one row per workstation window and finding that makes a KPI need a look, with the reason in words. effectiveness above 1 (ideal rates shorter than the real ones, or production logged during downtime), RUN time above the planned busy time (production during planned downtime; availability is capped at 1), tracking records without a planned run time per unit, records longer than 7 days. An empty view means every OEE figure is within its definition.';
+    'Data quality of report.oee_shift: one row per workstation window and finding that makes a KPI need a look, with the reason in words. effectiveness above 1 (ideal rates shorter than the real ones, or production logged during downtime), RUN time above the planned busy time (production during planned downtime; availability is capped at 1), tracking records without a planned run time per unit. An empty view means every OEE figure is within its definition.';
 COMMENT ON COLUMN report.kpi_anomalies.workstation_id IS 'mes.workstation.id.';
 COMMENT ON COLUMN report.kpi_anomalies.workstation IS 'Workstation number.';
 COMMENT ON COLUMN report.kpi_anomalies.date IS 'Production day of the window.';

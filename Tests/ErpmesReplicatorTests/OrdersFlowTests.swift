@@ -104,9 +104,13 @@ import Testing
         WHERE o.externalnumber = $1
         """
 
-    /// The ERP fields an MES order mirrors.
+    /// The ERP fields an MES order mirrors, the planned dates it never touches, and the actual ones
+    /// the plan-vs-actual view shows beside them.
     private static let erpProgress = """
-        SELECT state, date_start::text, date_finished::text, qty_producing::text FROM erp.mrp_production WHERE name = $1
+        SELECT m.state, m.date_start::text, m.date_finished::text, m.qty_producing::text, r.actual_start::text,
+               r.actual_finish::text
+        FROM erp.mrp_production AS m JOIN report.production_order_plan_actual AS r ON r.production_id = m.id
+        WHERE m.name = $1
         """
 
     /// The neutral payload a side publishes for an order, one field.
@@ -248,7 +252,8 @@ import Testing
                 equals: "01pending"
             )
         )
-        // Started at 03:45 plant time (CEST): 01:45 UTC is the ERP's date_start from now on.
+        // Started at 03:45 plant time (CEST): 01:45 UTC is the actual start; the ERP's planned
+        // start (00:30 UTC) stays, and the plan-vs-actual view shows the start 1.25 h late.
         try await mes.query(
             """
             UPDATE mes.orders_order SET state = '03inProgress', effectivedatefrom = '2026-03-29 03:45'
@@ -259,7 +264,17 @@ import Testing
             try await fixture.eventually(
                 fixture.erpAdmin,
                 "SELECT state || ' ' || date_start FROM erp.mrp_production WHERE name = 'WH/MO/00201'",
-                equals: "progress 2026-03-29 01:45:00"
+                equals: "progress 2026-03-29 00:30:00"
+            )
+        )
+        #expect(
+            try await fixture.eventually(
+                fixture.erpAdmin,
+                """
+                SELECT planned_start || ' ' || actual_start || ' ' || start_delay_hours
+                FROM report.production_order_plan_actual WHERE production = 'WH/MO/00201'
+                """,
+                equals: "2026-03-29 00:30:00 2026-03-29 01:45:00 1.25"
             )
         )
         // The ERP still publishes the planned start it owns, and the MES keeps it.
@@ -297,7 +312,10 @@ import Testing
         )
         #expect(
             try await Self.rows(fixture.erpAdmin, Self.erpProgress, ["WH/MO/00201"]) == [
-                ["to_close", "2026-03-29 01:45:00", "2026-03-29 07:10:00", "2.09"]
+                [
+                    "to_close", "2026-03-29 00:30:00", "2026-03-29 01:30:00", "2.09", "2026-03-29 01:45:00",
+                    "2026-03-29 07:10:00",
+                ]
             ]
         )
         // The ERP closes the completed order: the MES has no closed state and stays 04completed.
@@ -386,7 +404,8 @@ import Testing
     }
 
     /// Both sides after `bothChange` settled: the ERP's quantity (1500 g -> 2250 g = 2.25 kg) and the
-    /// MES's start (08:15 CEST = 06:15 UTC, Odoo's date_start) are on both, and no rule fired.
+    /// MES's start (08:15 CEST = 06:15 UTC, the actual start beside the ERP's planned 06:00) are on
+    /// both, and no rule fired.
     private static func checkBothApplied(_ fixture: ReplicationFixture, _ name: String) async throws {
         #expect(
             try await Self.rows(
@@ -398,9 +417,13 @@ import Testing
         #expect(
             try await Self.rows(
                 fixture.erpAdmin,
-                "SELECT state, product_qty::text, date_start::text FROM erp.mrp_production WHERE name = $1",
+                """
+                SELECT m.state, m.product_qty::text, m.date_start::text, r.actual_start::text
+                FROM erp.mrp_production AS m JOIN report.production_order_plan_actual AS r ON r.production_id = m.id
+                WHERE m.name = $1
+                """,
                 [name]
-            ) == [["progress", "2250", "2026-05-04 06:15:00"]]
+            ) == [["progress", "2250", "2026-05-04 06:00:00", "2026-05-04 06:15:00"]]
         )
         for admin in [fixture.erpAdmin, fixture.mesAdmin] {
             #expect(try await Self.count(admin, "SELECT count(*) FROM erpmes.conflict_log") == "0")
