@@ -6,22 +6,22 @@ SET LOCAL ROLE erpmes_owner;
 
 -- The sub-position of a window being applied in chunks. `snapshot` stays the last tick applied
 -- whole; while window_snapshot is set, the changes visible in it and not in `snapshot` are being
--- applied in the order (position of the entity in window_entities, key), and every key up to and
--- including (window_after_entity, window_after_key) is applied and committed. NULL: no window open.
+-- applied in the window's order (erpmes.open_window: entity groups interleaved, parents first and
+-- keys in order within a group), and its first window_done keys are applied and committed. The
+-- order depends only on the window, its entities and their groups, so a restart lists it again
+-- and goes on after row window_done. NULL: no window open.
 ALTER TABLE erpmes.apply_position
     ADD COLUMN window_snapshot pg_snapshot,
     ADD COLUMN window_entities text[],
-    ADD COLUMN window_after_entity text,
-    ADD COLUMN window_after_key jsonb,
-    ADD COLUMN window_keys bigint,
-    ADD COLUMN window_applied bigint;
+    ADD COLUMN window_groups integer[],
+    ADD COLUMN window_done bigint,
+    ADD COLUMN window_keys bigint;
 COMMENT ON COLUMN erpmes.apply_position.window_snapshot IS
     'Tick of the window being applied in chunks (NULL: none open); snapshot is the last tick applied whole.';
-COMMENT ON COLUMN erpmes.apply_position.window_entities IS 'Entities of the open window, in the order its keys are applied.';
-COMMENT ON COLUMN erpmes.apply_position.window_after_entity IS 'The open window is applied up to this entity''s window_after_key.';
-COMMENT ON COLUMN erpmes.apply_position.window_after_key IS 'The last key applied of window_after_entity (keys in jsonb order).';
-COMMENT ON COLUMN erpmes.apply_position.window_keys IS 'Distinct keys in the open window, when it was opened.';
-COMMENT ON COLUMN erpmes.apply_position.window_applied IS 'Keys of the open window applied so far (committed chunks).';
+COMMENT ON COLUMN erpmes.apply_position.window_entities IS 'Entities of the open window, in apply order.';
+COMMENT ON COLUMN erpmes.apply_position.window_groups IS 'Per entity of window_entities, its entity group (entities of one group keep their order).';
+COMMENT ON COLUMN erpmes.apply_position.window_done IS 'Keys of the open window applied and committed, in the window''s order.';
+COMMENT ON COLUMN erpmes.apply_position.window_keys IS 'Distinct keys in the open window.';
 
 -- The snapshot of the transaction that first published an entity: a link that starts later begins
 -- at the oldest of these, so rows written between publish and the first `erpmes run` are sent.

@@ -8,11 +8,12 @@ import Logging
 /// source (synchronously) before the target.
 ///
 /// A tick opens a window: the changes visible in it and not in the previous tick, listed once per
-/// source session in key order (`erpmes.open_window`). A window of at most `chunkKeys` keys is one
-/// batch, so the target sees whole source transactions. A larger one (a backlog, or one huge
-/// source transaction) is applied as a sequence of batches of at most `chunkKeys` keys, each
-/// committed on the target with a sub-position (the window and its last applied key): a kill loses
-/// at most the batch in flight, and the restart resumes after the last committed key.
+/// source session in apply order (`erpmes.open_window`: entity groups interleaved, parents first
+/// and keys in order within a group). A window of at most `chunkKeys` keys is one batch, so the
+/// target sees whole source transactions. A larger one (a backlog, or one huge source
+/// transaction) is applied as a sequence of batches of at most `chunkKeys` keys, each committed on
+/// the target with a sub-position (the window and how many of its keys are done): a kill loses at
+/// most the batch in flight, and the restart lists the window again and goes on after them.
 ///
 /// Rows travel as COPY bytes from the source's batch table to the target's `erpmes_batch`: no row is
 /// decoded in Swift, and each entity costs one COPY out, one COPY in and one apply statement.
@@ -45,12 +46,13 @@ struct DirectionReplicator: Sendable {
     /// An error of this direction may be stored on either side (erpmes.report_error).
     var errorStored = true
 
-    /// A window applied up to a key: its tick, the entities in apply order, the last applied key.
+    /// A window applied in part: its tick, its entities in apply order with their groups, and how
+    /// many of its keys (in `erpmes.open_window`'s order) are applied and committed.
     struct Window: Sendable, Equatable {
         var snapshot: String
         var entities: [String]
-        var afterEntity: String?
-        var afterKey: String?
+        var groups: [Int]
+        var done = 0
     }
 
     /// Registers the consumer on the source, creates or reads the apply position on the target,
@@ -100,7 +102,7 @@ struct DirectionReplicator: Sendable {
             try await target.query(
                 """
                 SELECT snapshot::text AS snapshot, window_snapshot::text AS window, window_entities AS entities,
-                       window_after_entity AS after_entity, window_after_key::text AS after_key
+                       window_groups AS groups, window_done AS done
                 FROM erpmes.apply_position WHERE consumer = $1
                 """,
                 [consumer]
@@ -110,8 +112,8 @@ struct DirectionReplicator: Sendable {
             Window(
                 snapshot: $0,
                 entities: try current.decode("entities", as: [String].self),
-                afterEntity: try current.decode("after_entity"),
-                afterKey: try current.decode("after_key")
+                groups: try current.decode("groups", as: [Int].self),
+                done: try current.decode("done", as: Int.self)
             )
         }
         let replicator = DirectionReplicator(
@@ -135,8 +137,7 @@ struct DirectionReplicator: Sendable {
             metadata: [
                 "link": "\(link.name)", "direction": "\(direction.rawValue)", "epoch": "\(epoch)",
                 "position": "\(replicator.position)", "registered": "\(start.first?["snapshot"] ?? "?")",
-                "window":
-                    "\(window.map { "\($0.snapshot) after \($0.afterEntity ?? "-") \($0.afterKey ?? "-")" } ?? "none")",
+                "window": "\(window.map { "\($0.snapshot), \($0.done) keys done" } ?? "none")",
             ]
         )
         return replicator
@@ -145,14 +146,36 @@ struct DirectionReplicator: Sendable {
     /// Entities both published by the source and subscribed by the target, in the target's apply
     /// order (parents first). Read every batch, so a new declaration applies without a restart.
     func entities() async throws -> [String] {
+        try await self.entityGroups().map(\.entity)
+    }
+
+    /// The same, each with its entity group as a number: entities of one `erpmes.entity_group`
+    /// share one (a window keeps their order), every other entity has one of its own.
+    func entityGroups() async throws -> [(entity: String, group: Int)] {
         let published = Set(
             try await self.source.query("SELECT entity FROM erpmes.publication").map {
                 try $0.decode("entity", as: String.self)
             }
         )
-        return try await self.target.query("SELECT entity FROM erpmes.subscription ORDER BY apply_order, entity")
-            .map { try $0.decode("entity", as: String.self) }
-            .filter(published.contains)
+        let rows = try await self.target.query(
+            """
+            SELECT s.entity, (SELECT min(g.name) FROM erpmes.entity_group AS g WHERE s.entity = ANY (g.entities)) AS grp
+            FROM erpmes.subscription AS s ORDER BY s.apply_order, s.entity
+            """
+        )
+        var numbers: [String: Int] = [:]
+        var result: [(entity: String, group: Int)] = []
+        for (position, row) in rows.enumerated() {
+            let entity: String = try row.decode("entity")
+            guard published.contains(entity) else { continue }
+            let group = try row.decode("grp", as: String?.self).map { name in
+                if let number = numbers[name] { return number }
+                numbers[name] = numbers.count + 1
+                return numbers.count
+            }
+            result.append((entity, group ?? 100_000 + position))
+        }
+        return result
     }
 
     /// Moves one batch. Returns the number of keys applied, or nil when the source had nothing new.
@@ -164,7 +187,8 @@ struct DirectionReplicator: Sendable {
     /// transaction stays under 64 savepoints; beyond that the keys found so far are carried into a
     /// fresh attempt. Transient errors (08, 40, 53, 57, 55P03) are thrown: the link retries.
     mutating func runBatch() async throws -> Int? {
-        let entities = try await self.entities()
+        let declared = try await self.entityGroups()
+        let entities = declared.map(\.entity)
         guard !entities.isEmpty else { return nil }
         let paused = try await self.checkPauses(entities)
         try await self.releaseRetries()
@@ -172,7 +196,13 @@ struct DirectionReplicator: Sendable {
         var knownBad: [Quarantine] = []
         while true {
             do {
-                return try await self.runBatchOnce(entities, paused: paused, careful: careful, knownBad: knownBad)
+                return try await self.runBatchOnce(
+                    entities,
+                    groups: declared.map(\.group),
+                    paused: paused,
+                    careful: careful,
+                    knownBad: knownBad
+                )
             } catch let again as ApplyAgain {
                 careful = true
                 knownBad.append(contentsOf: again.found)
@@ -205,6 +235,7 @@ struct DirectionReplicator: Sendable {
 
     private mutating func runBatchOnce(
         _ entities: [String],
+        groups: [Int],
         paused: Set<String>,
         careful enabled: Bool,
         knownBad: [Quarantine]
@@ -241,7 +272,7 @@ struct DirectionReplicator: Sendable {
                     if self.errorStored { try await self.clearError() }
                     return nil
                 }
-                window = Window(snapshot: try tick.decode("snapshot"), entities: entities)
+                window = Window(snapshot: try tick.decode("snapshot"), entities: entities, groups: groups)
                 try await self.listWindow(window)
             }
             let first = self.nextRow
@@ -249,16 +280,6 @@ struct DirectionReplicator: Sendable {
             let complete = last >= self.listedRows
             // Entities of the window still declared, in today's apply order.
             let applying = entities.filter(window.entities.contains)
-            var after: (entity: String?, key: String?) = (nil, nil)
-            if !complete {
-                let row = try requireRow(
-                    try await self.source.query(
-                        "SELECT entity, key::text AS key FROM pg_temp.erpmes_window WHERE n = $1",
-                        [last]
-                    )
-                )
-                after = (try row.decode("entity"), try row.decode("key"))
-            }
             // Payload functions see the plant's zone too (after the tick: it took the snapshot).
             try await self.source.query(
                 "SELECT set_config('erpmes.plant_tz', $1, true), set_config('erpmes.source_side', $2, true)",
@@ -304,11 +325,10 @@ struct DirectionReplicator: Sendable {
             try await self.target.query("BEGIN")
             targetOpen = true
             try await self.target.query(
-                "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3, $4, $5, $6::pg_snapshot, $7, $8::jsonb)",
+                "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3, $4, $5, $6::pg_snapshot, $7)",
                 [
                     self.consumer, self.position, self.epoch, self.identity.systemIdentifier,
-                    Int(self.identity.timeline), self.window?.snapshot, self.window?.afterEntity,
-                    self.window?.afterKey,
+                    Int(self.identity.timeline), self.window?.snapshot, self.window?.done,
                 ]
             )
             try await self.target.query(
@@ -373,10 +393,10 @@ struct DirectionReplicator: Sendable {
             try await self.source.query("COMMIT")
             sourceOpen = false
             try await self.target.query(
-                "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3, $4, $5::text[], $6, $7::jsonb, $8)",
+                "SELECT erpmes.finish_apply($1, $2::pg_snapshot, $3, $4, $5::text[], $6::integer[], $7, $8)",
                 [
-                    self.consumer, window.snapshot, keys, complete, window.entities, after.entity, after.key,
-                    self.window == nil ? self.listedRows : nil,
+                    self.consumer, window.snapshot, keys, complete, window.entities, window.groups, last,
+                    self.listedRows,
                 ]
             )
             try await self.target.query("COMMIT")
@@ -389,8 +409,8 @@ struct DirectionReplicator: Sendable {
                 self.window = Window(
                     snapshot: window.snapshot,
                     entities: window.entities,
-                    afterEntity: after.entity,
-                    afterKey: after.key
+                    groups: window.groups,
+                    done: last
                 )
                 self.nextRow = last + 1
             }
@@ -431,16 +451,16 @@ struct DirectionReplicator: Sendable {
         }
     }
 
-    /// Lists the window's keys after its last applied one in the source session's
-    /// `pg_temp.erpmes_window`, in the source transaction that is open.
+    /// Lists the window's keys in the source session's `pg_temp.erpmes_window`, in the source
+    /// transaction that is open, and goes on after those already done.
     private mutating func listWindow(_ window: Window) async throws {
         self.listedRows = try requireRow(
             try await self.source.query(
-                "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, $3::text[], $4, $5::jsonb) AS listed",
-                [self.position, window.snapshot, window.entities, window.afterEntity, window.afterKey]
+                "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, $3::text[], $4::integer[]) AS listed",
+                [self.position, window.snapshot, window.entities, window.groups]
             )
         ).decode("listed", as: Int.self)
-        self.nextRow = 1
+        self.nextRow = window.done + 1
         self.listed = true
     }
 

@@ -34,9 +34,9 @@ public struct EntityStatus: Sendable, Codable, Equatable {
     public var reason: String?
     /// The error that keeps this direction from making progress: stage, SQLSTATE, since when.
     public var error: String?
-    /// While a backlog larger than one batch is applied: keys of the open window applied so far,
-    /// and how many it has.
-    public var windowApplied: Int?
+    /// While a backlog larger than one batch is applied: keys of the open window done so far, and
+    /// how many it has.
+    public var windowDone: Int?
     public var windowKeys: Int?
 }
 
@@ -77,7 +77,7 @@ public enum LinkStatus {
             let consumer = direction.consumer(link: link.name)
             let positions = try await target.query(
                 """
-                SELECT snapshot::text AS snapshot, applied_at, applied_keys, window_keys, window_applied
+                SELECT snapshot::text AS snapshot, applied_at, applied_keys, window_keys, window_done
                 FROM erpmes.apply_position WHERE consumer = $1
                 """,
                 [consumer]
@@ -172,7 +172,7 @@ public enum LinkStatus {
                 status.reason = try verdict.decode("reason")
                 status.error = error
                 status.windowKeys = try position.decode("window_keys")
-                status.windowApplied = try position.decode("window_applied")
+                status.windowDone = try position.decode("window_done")
                 statuses.append(status)
             }
         }

@@ -3,7 +3,7 @@
 -- batch's start, that the owner epoch is the caller's and that the source is the same cluster;
 -- otherwise it raises and the caller rolls back. So two applies of one batch can never both commit.
 -- The start is the whole position: the last tick applied whole and, while a window is applied in
--- chunks, that window and the last key applied of it (see erpmes.finish_apply).
+-- chunks, that window and how many of its keys are applied (see erpmes.finish_apply).
 -- Called by `erpmes run`.
 SET LOCAL ROLE erpmes_owner;
 DROP FUNCTION IF EXISTS erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer);
@@ -14,8 +14,7 @@ CREATE OR REPLACE FUNCTION erpmes.begin_apply(
     system_identifier bigint,
     timeline integer,
     expected_window pg_snapshot,
-    expected_after_entity text,
-    expected_after_key jsonb
+    expected_done bigint
 ) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp AS $$
 DECLARE
@@ -38,15 +37,14 @@ BEGIN
     END IF;
     IF position.snapshot::text <> expected::text
         OR position.window_snapshot::text IS DISTINCT FROM expected_window::text
-        OR position.window_after_entity IS DISTINCT FROM expected_after_entity
-        OR position.window_after_key IS DISTINCT FROM expected_after_key THEN
+        OR position.window_done IS DISTINCT FROM expected_done THEN
         RAISE EXCEPTION 'link %: the apply position moved; this batch was already applied', consumer_name
             USING ERRCODE = 'EM002';
     END IF;
     PERFORM set_config('erpmes.origin', consumer_name, true);
 END $$;
-REVOKE ALL ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, text, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, text, jsonb) TO erpmes_run;
-COMMENT ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, text, jsonb) IS
+REVOKE ALL ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, bigint) TO erpmes_run;
+COMMENT ON FUNCTION erpmes.begin_apply(text, pg_snapshot, bigint, bigint, integer, pg_snapshot, bigint) IS
     'Locks and checks a link''s apply position (start, owner epoch, source identity) before a batch applies.';
 RESET ROLE;

@@ -383,7 +383,18 @@ FROM (
                                   AND tsrange(pt.timerangefrom, greatest(pt.timerangefrom, coalesce(pt.timerangeto, pt.timerangefrom)), '[]')
                                       && tsrange(o.planned_busy_from, o.planned_busy_to, '[)')),
                                'its operations'),
-                      o.downtime_s) AS reason
+                      o.downtime_s)
+               || coalesce(format('; %s tracking records overlap another record of the workstation in time '
+                                  || '(two orders at once: more ideal time than the shift holds)',
+                                  nullif((SELECT count(DISTINCT a.id)
+                                          FROM mes.productiontracking AS a
+                                          JOIN mes.productiontracking AS b ON b.workstation_id = a.workstation_id
+                                              AND b.id <> a.id AND b.state = '02accepted'
+                                              AND b.timerangefrom < a.timerangeto AND a.timerangefrom < b.timerangeto
+                                          WHERE a.workstation_id = o.workstation_id AND a.state = '02accepted'
+                                            AND a.timerangefrom < o.planned_busy_to AND a.timerangeto > o.planned_busy_from
+                                            AND a.timerangefrom > o.planned_busy_from - interval '1 day'), 0)), '')
+                   AS reason
         WHERE o.effectiveness > 1
         UNION ALL
         SELECT 'availability', round(o.run_time_s / nullif(o.planned_busy_time_s, 0), 4),

@@ -128,7 +128,7 @@ import Testing
 
         let configuration = try ReplicatorProcess.writeConfiguration(fixture, batchKeys: 2_000)
         let position = """
-            SELECT coalesce(window_applied, 0) FROM erpmes.apply_position WHERE consumer = 'plant1:erp>mes'
+            SELECT coalesce(window_done, 0) FROM erpmes.apply_position WHERE consumer = 'plant1:erp>mes'
             """
         var process = try ReplicatorProcess.start(configuration)
         var resumed = 0
@@ -223,6 +223,42 @@ import Testing
         )
         #expect(try await ReplicationFixture.value(fixture.mesAdmin, "SELECT max(keys) FROM batch_size") == "10000")
         #expect(try await ReplicationFixture.value(fixture.mesAdmin, "SELECT sum(keys) FROM batch_size") == "\(rows)")
+        await ReplicationFixture.stop(replicator)
+        try await fixture.tearDown()
+    }
+
+    @Test(
+        "a large backlog of one entity does not hold back another: entities take turns within a window",
+        .freshDatabase
+    )
+    func entitiesTakeTurns() async throws {
+        let fixture = try await ReplicationFixture()
+        try await fixture.declareItem()
+        try await fixture.declareMovement()
+        let writer = try await fixture.erp()
+        try await writer.query(
+            "INSERT INTO item (id, name, qty) SELECT g, 'backlog', g FROM generate_series(1, 20000) AS g"
+        )
+        try await writer.query(
+            "INSERT INTO movement (id, item_id, qty) SELECT g, g, 1 FROM generate_series(1, 200) AS g"
+        )
+        let replicator = try await fixture.startReplicator(batchKeys: 1_000)
+        // Watch both: movements must show up while most items are still to come.
+        var early = false
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            let row = try await fixture.mesAdmin.query(
+                "SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM movement)"
+            ).first
+            let items = try row?.decode(0, as: Int.self) ?? 0
+            let movements = try row?.decode(1, as: Int.self) ?? 0
+            if movements > 0 && items < 10_000 { early = true }
+            if items == 20_000 && movements == 200 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(early, "movements waited for the items' backlog")
+        #expect(try await fixture.converged(timeout: .seconds(60)))
+        #expect(try await fixture.converged("public.movement", "id, item_id, qty", timeout: .seconds(60)))
         await ReplicationFixture.stop(replicator)
         try await fixture.tearDown()
     }

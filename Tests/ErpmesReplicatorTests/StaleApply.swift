@@ -37,7 +37,7 @@ struct StaleApply {
         let target = try await fixture.mes(user: "erpmes_run")
         try await target.query("BEGIN")
         try await target.query(
-            "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3::bigint, $4::bigint, $5::integer, NULL, NULL, NULL)",
+            "SELECT erpmes.begin_apply($1, $2::pg_snapshot, $3::bigint, $4::bigint, $5::integer, NULL, NULL)",
             [Self.consumer, start, epoch.map(String.init) ?? position[1], position[2], position[3]]
         )
         try await target.query("CREATE TEMP TABLE erpmes_batch (key jsonb, op \"char\", payload jsonb) ON COMMIT DROP")
@@ -69,7 +69,7 @@ struct StaleApply {
                 ).first?.decode(0, as: String.self)
                 let listed =
                     try await source.query(
-                        "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, ARRAY['item'])",
+                        "SELECT erpmes.open_window($1::pg_snapshot, $2::pg_snapshot, ARRAY['item'], ARRAY[1])",
                         [start, snapshot]
                     ).first?.decode(0, as: Int.self) ?? 0
                 let batch = try await source.query(
