@@ -17,9 +17,11 @@ test: deps lint
 	scripts/pg-sandbox run -- scripts/run-tests
 
 ## soak: the issues' full-scale numbers (long); prints the figures closing notes report
+## (-enable-testing: the test targets @testable-import the modules, which a release build
+## otherwise does not allow)
 soak: deps
-	$(SWIFT) build --build-tests -c release
-	ERPMES_SOAK=1 scripts/pg-sandbox run -- scripts/run-tests -c release
+	$(SWIFT) build --build-tests -c release -Xswiftc -enable-testing
+	ERPMES_SOAK=1 scripts/pg-sandbox run -- scripts/run-tests -c release -Xswiftc -enable-testing
 
 ## bench: replication throughput against a plain batched upsert, and backlog drains against native
 ## logical replication, in one run (release build, fsync on, wal_level = logical)
