@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         let services = configuration.links.map { LinkService(link: $0, configuration: configuration, logger: logger) }
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) },
+                services: services.map { .init(service: $0) } + [.init(service: HangupNotice(logger: logger))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -31,6 +31,13 @@ BEGIN
         RAISE EXCEPTION 'entity name % must be lower case letters, digits and _', quote_literal(entity)
             USING ERRCODE = '22023';
     END IF;
+    -- The capture triggers are named erpmes_<entity>_<event>: longer names would be cut to the same
+    -- 63-byte identifier, and each trigger would replace the one before (inserts never captured).
+    IF length(entity) > 47 THEN
+        RAISE EXCEPTION 'entity name % is % characters long; at most 47 are allowed', quote_literal(entity), length(entity)
+            USING ERRCODE = '22023',
+                  DETAIL = 'its capture triggers erpmes_<entity>_<event> must stay within PostgreSQL''s 63-byte identifiers';
+    END IF;
     IF cardinality(key_columns) IS NULL OR cardinality(key_columns) = 0 THEN
         RAISE EXCEPTION 'entity %: key_columns must name at least one column', entity USING ERRCODE = '22023';
     END IF;

@@ -78,6 +78,44 @@ import Testing
         try await fixture.tearDown()
     }
 
+    @Test(
+        "an entity name too long for its trigger names is refused by publish and subscribe; 47 characters capture every event",
+        .freshDatabase
+    )
+    func entityNameLength() async throws {
+        let fixture = try await ReplicationFixture()
+        try await fixture.erpAdmin.simpleQuery(ReplicationFixture.itemSQL)
+        // 55 characters: its four trigger names would be cut to one 63-byte identifier.
+        let long = "item_" + String(repeating: "x", count: 50)
+        for call in [
+            "SELECT erpmes.publish('\(long)', 'public.item', ARRAY['id'], 'public.item_payload(jsonb[])')",
+            "SELECT erpmes.subscribe('\(long)', 'public.item_apply()')",
+        ] {
+            do {
+                try await fixture.erpAdmin.query(call)
+                Issue.record("\(call) was accepted")
+            } catch let error as PQError {
+                #expect(error.sqlState?.rawValue == "22023")
+                #expect(error.message.contains("55 characters long; at most 47"), "\(error.message)")
+            }
+        }
+        // The longest name allowed keeps four distinct triggers, and an insert is captured.
+        let longest = "item_" + String(repeating: "y", count: 42)
+        try await fixture.erpAdmin.query(
+            "SELECT erpmes.publish($1, 'public.item', ARRAY['id'], 'public.item_payload(jsonb[])')",
+            [longest]
+        )
+        #expect(
+            try await ReplicationFixture.value(
+                fixture.erpAdmin,
+                "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgrelid = 'public.item'::regclass AND NOT tgisinternal"
+            ) == "4"
+        )
+        try await fixture.erpAdmin.query("INSERT INTO public.item (id, name) VALUES (1, 'captured')")
+        #expect(try await ReplicationFixture.value(fixture.erpAdmin, "SELECT count(*) FROM erpmes.queue") == "1")
+        try await fixture.tearDown()
+    }
+
     @Test("a subscription declared while the replicator runs applies without a restart", .freshDatabase)
     func declarationReachesRunningReplicator() async throws {
         let fixture = try await ReplicationFixture()

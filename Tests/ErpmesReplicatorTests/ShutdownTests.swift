@@ -4,6 +4,34 @@ import LibPQ
 import Testing
 
 @Suite struct ShutdownTests {
+    @Test("SIGHUP neither kills erpmes run nor goes unseen: one log line, and replication goes on", .freshDatabase)
+    func hangupIsLogged() async throws {
+        let fixture = try await ReplicationFixture()
+        try await fixture.declareItem()
+        let config = try ReplicatorProcess.writeConfiguration(fixture)
+        let process = try ReplicatorProcess.start(config)
+        try await Self.waitForEpoch(above: 0, fixture)
+        process.child.kill(SIGHUP)
+        #expect(
+            try await fixture.eventually(timeout: .seconds(10)) { process.output.contains("SIGHUP received") },
+            "\(process.output)"
+        )
+        let writer = try await fixture.erp()
+        try await writer.query("INSERT INTO item (id, name) VALUES (1, 'after SIGHUP')")
+        #expect(
+            try await fixture.eventually(
+                fixture.mesAdmin,
+                "SELECT name FROM item WHERE id = 1",
+                equals: "after SIGHUP"
+            ),
+            "\(process.output)"
+        )
+        // Still the same process: a graceful stop exits 0.
+        process.child.kill(SIGTERM)
+        #expect(try await process.waitForExit(timeout: .seconds(15)) == 0, "\(process.output)")
+        try await fixture.tearDown()
+    }
+
     @Test("SIGTERM stops erpmes run gracefully: exit 0, locks released, a new run takes over at once", .freshDatabase)
     func gracefulStop() async throws {
         let fixture = try await ReplicationFixture()
