@@ -27,8 +27,14 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: "Redraw every N seconds until interrupted (Ctrl-C).")
+    @Option(help: "Redraw every N seconds (at least 0.5) until interrupted (Ctrl-C).")
     var watch: Double?
+
+    func validate() throws {
+        if let watch = self.watch, !(watch >= 0.5) {
+            throw ValidationError("--watch takes seconds between redraws, at least 0.5 (got \(watch)).")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "erpmes.status") { StreamLogHandler.standardError(label: $0) }
@@ -46,7 +52,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("erpmes status at \(ISO8601DateFormatter().string(from: Date())), every \(interval) s (Ctrl-C stops)")
             self.show(statuses)
             fflush(nil)
-            try await Task.sleep(for: .milliseconds(Int(max(interval, 0.2) * 1000)))
+            try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
         }
     }
 

@@ -102,4 +102,16 @@ import Testing
         #expect(status.status == 2)
         try await fixture.tearDown()
     }
+
+    @Test("status --watch refuses an interval under half a second instead of polling in a tight loop", .freshDatabase)
+    func watchIntervalIsChecked() async throws {
+        let fixture = try await ReplicationFixture()
+        let config = try ReplicatorProcess.writeConfiguration(fixture)
+        for interval in ["0", "-1", "0.1"] {
+            let result = try await ErpmesProcess.run(["status", "--config", config.path, "--watch", interval])
+            #expect(result.status == 64, "--watch \(interval): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("at least 0.5"), "\(result.stderr)")
+        }
+        try await fixture.tearDown()
+    }
 }
