@@ -223,23 +223,22 @@ struct BenchCommand: AsyncParsableCommand {
             // Fresh keys each round (after the end-to-end scenario's); the systems take turns first.
             let first = (round + 1) * self.rows + 1
             let order = round % 2 == 0 ? ["erpmes", "native"] : ["native", "erpmes"]
-            for system in order {
-                if system == "erpmes" {
-                    for phase in ["inserts", "updates"] {
+            for system in order where system == "erpmes" || native.skipped == nil {
+                for phase in ["inserts", "updates"] {
+                    let last = first + self.rows - 1
+                    if system == "erpmes" {
                         try await self.writeBacklog(erp, table: "bench_item", first: first, phase: phase)
                         let seconds = try await self.drainWithErpmes(
                             mes,
                             configuration: configuration,
                             logger: logger,
-                            last: first + self.rows - 1,
+                            last: last,
                             phase: phase
                         )
                         erpmesRates[phase, default: []].append(Double(self.rows) / seconds)
-                    }
-                } else if native.skipped == nil {
-                    for phase in ["inserts", "updates"] {
+                    } else {
                         try await self.writeBacklog(erp, table: "bench_native", first: first, phase: phase)
-                        let seconds = try await self.drainNatively(mes, last: first + self.rows - 1, phase: phase)
+                        let seconds = try await self.drainNatively(mes, last: last, phase: phase)
                         nativeRates[phase, default: []].append(Double(self.rows) / seconds)
                     }
                 }
@@ -271,24 +270,16 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Inserts (ids `first`...) or updates them, in `tx-size` transactions, on the source.
     private func writeBacklog(_ erp: PQConnection, table: String, first: Int, phase: String) async throws {
+        guard phase == "updates" else {
+            try await self.write(into: erp, table: table, first: first)
+            return
+        }
         let last = first + self.rows - 1
         for low in stride(from: first, through: last, by: self.txSize) {
-            let high = min(low + self.txSize - 1, last)
-            if phase == "inserts" {
-                try await erp.query(
-                    """
-                    INSERT INTO public.\(table) (id, code, qty, updated_at)
-                    SELECT g, 'ITEM-' || g, g * 0.5, '2026-01-01'::timestamp + g * interval '1 second'
-                    FROM generate_series($1::integer, $2::integer) AS g
-                    """,
-                    [low, high]
-                )
-            } else {
-                try await erp.query(
-                    "UPDATE public.\(table) SET qty = qty + 1, updated_at = updated_at + interval '1 day' WHERE id BETWEEN $1 AND $2",
-                    [low, high]
-                )
-            }
+            try await erp.query(
+                "UPDATE public.\(table) SET qty = qty + 1, updated_at = updated_at + interval '1 day' WHERE id BETWEEN $1 AND $2",
+                [low, min(low + self.txSize - 1, last)]
+            )
         }
     }
 
@@ -394,10 +385,13 @@ struct BenchCommand: AsyncParsableCommand {
         return (median, String(format: "%8.0f [%.0f-%.0f]", median, sorted.first!, sorted.last!))
     }
 
-    /// Writes the rows in `tx-size` transactions, one multi-row upsert each.
-    private func write(into connection: PQConnection, table: String) async throws -> Duration {
+    /// Writes the rows with ids from `first` on (`rows` of them) in `tx-size` transactions, one
+    /// multi-row upsert each.
+    @discardableResult
+    private func write(into connection: PQConnection, table: String, first: Int = 1) async throws -> Duration {
         let start = ContinuousClock.now
-        for first in stride(from: 1, through: self.rows, by: self.txSize) {
+        let last = first + self.rows - 1
+        for low in stride(from: first, through: last, by: self.txSize) {
             try await connection.query(
                 """
                 INSERT INTO public.\(table) (id, code, qty, updated_at)
@@ -405,7 +399,7 @@ struct BenchCommand: AsyncParsableCommand {
                 FROM generate_series($1::integer, $2::integer) AS g
                 ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, qty = EXCLUDED.qty, updated_at = EXCLUDED.updated_at
                 """,
-                [first, min(first + self.txSize - 1, self.rows)]
+                [low, min(low + self.txSize - 1, last)]
             )
         }
         return ContinuousClock.now - start

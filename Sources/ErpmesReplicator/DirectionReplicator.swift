@@ -144,13 +144,9 @@ struct DirectionReplicator: Sendable {
     }
 
     /// Entities both published by the source and subscribed by the target, in the target's apply
-    /// order (parents first). Read every batch, so a new declaration applies without a restart.
-    func entities() async throws -> [String] {
-        try await self.entityGroups().map(\.entity)
-    }
-
-    /// The same, each with its entity group as a number: entities of one `erpmes.entity_group`
-    /// share one (a window keeps their order), every other entity has one of its own.
+    /// order (parents first), each with its entity group as a number: entities of one
+    /// `erpmes.entity_group` share one (a window keeps their order), every other entity has one of
+    /// its own. Read every batch, so a new declaration applies without a restart.
     func entityGroups() async throws -> [(entity: String, group: Int)] {
         let published = Set(
             try await self.source.query("SELECT entity FROM erpmes.publication").map {
@@ -290,15 +286,11 @@ struct DirectionReplicator: Sendable {
             try await self.source.query(
                 "CREATE TEMP TABLE erpmes_out (n bigint GENERATED ALWAYS AS IDENTITY, entity text, key jsonb, op \"char\", payload jsonb) ON COMMIT DROP"
             )
-            var total = 0
             if first <= last {
-                total = try await self.source.query(
+                try await self.source.query(
                     "INSERT INTO erpmes_out (entity, key, op, payload) SELECT * FROM erpmes.batch($1::text[], $2::text[], $3, $4)",
                     [applying, paused.sorted(), first, last]
-                ).affectedRows
-            }
-            if total > self.chunkKeys {
-                try await self.source.query("CREATE INDEX ON erpmes_out (n)")
+                )
             }
             let counts = try await self.source.query(
                 """
@@ -406,12 +398,7 @@ struct DirectionReplicator: Sendable {
                 self.window = nil
                 self.listed = false
             } else {
-                self.window = Window(
-                    snapshot: window.snapshot,
-                    entities: window.entities,
-                    groups: window.groups,
-                    done: last
-                )
+                self.window?.done = last
                 self.nextRow = last + 1
             }
             // A batch of large payloads makes the next one smaller (at most `chunkBytes` or so).
@@ -594,8 +581,9 @@ struct DirectionReplicator: Sendable {
         ).first?["step"] ?? "?"
     }
 
-    /// Loads one entity's rows of one phase into the target and applies them, `chunkKeys` rows at a
-    /// time in key order (`rows` is the entity's range of row numbers in the batch table).
+    /// Loads one entity's rows of one phase into the target and applies them (`rows` is the
+    /// entity's range of row numbers in the batch table, at most `batchSize` rows); nothing for an
+    /// entity this batch paused already.
     private func apply(
         _ entity: String,
         filter: String,
@@ -603,19 +591,8 @@ struct DirectionReplicator: Sendable {
         excluded: Set<String>,
         careful: inout Careful
     ) async throws -> Int {
-        var applied = 0
-        for first in stride(from: rows.lowerBound, through: rows.upperBound, by: self.chunkKeys) {
-            if careful.pausedNow.contains(entity) { break }
-            let last = min(first + self.chunkKeys - 1, rows.upperBound)
-            applied += try await self.applyRange(
-                entity,
-                filter: filter,
-                rows: first...last,
-                excluded: excluded,
-                careful: &careful
-            )
-        }
-        return applied
+        guard !careful.pausedNow.contains(entity) else { return 0 }
+        return try await self.applyRange(entity, filter: filter, rows: rows, excluded: excluded, careful: &careful)
     }
 
     /// Applies one range; in careful mode inside a savepoint, bisecting it on a data error.

@@ -85,25 +85,25 @@ public enum LinkStatus {
             // The error stored by the replicator, on whichever side could take it.
             var error: String?
             for connection in [target, source] where error == nil {
-                error = try await connection.query(
-                    """
-                    SELECT format('error %s in %s for %ss: %s', coalesce(sqlstate, '-'), stage,
-                                  round(extract(epoch FROM now() - since)), message) AS error
-                    FROM erpmes.link_error WHERE consumer = $1
-                    """,
-                    [consumer]
-                ).first?.decode("error", as: String?.self)
-            }
-            guard let position = positions.first else {
-                // Never ran: what it will send when it first starts (from where it was declared).
-                statuses += try await self.notStarted(link, direction, source: source, target: target, error: error)
-                continue
+                error = try await connection.query("SELECT erpmes.link_error_text($1) AS error", [consumer])
+                    .first?.decode("error", as: String?.self)
             }
             let subscribed = Set(
                 try await target.query("SELECT entity FROM erpmes.subscription").map {
                     try $0.decode("entity", as: String.self)
                 }
             )
+            guard let position = positions.first else {
+                // Never ran: what it will send when it first starts (from where it was declared).
+                statuses += try await self.notStarted(
+                    link,
+                    direction,
+                    source: source,
+                    subscribed: subscribed,
+                    error: error
+                )
+                continue
+            }
             let rows = try await source.query(
                 "SELECT entity, pending, extract(epoch FROM lag)::float8 AS lag FROM erpmes.pending($1::pg_snapshot)",
                 [try position.decode("snapshot", as: String.self)]
@@ -185,14 +185,9 @@ public enum LinkStatus {
         _ link: RunConfiguration.Link,
         _ direction: Direction,
         source: PQConnection,
-        target: PQConnection,
+        subscribed: Set<String>,
         error: String?
     ) async throws -> [EntityStatus] {
-        let subscribed = Set(
-            try await target.query("SELECT entity FROM erpmes.subscription").map {
-                try $0.decode("entity", as: String.self)
-            }
-        )
         var statuses: [EntityStatus] = []
         for row in try await source.query(
             "SELECT entity, pending, extract(epoch FROM lag)::float8 AS lag FROM erpmes.pending(NULL)"

@@ -22,9 +22,8 @@ DECLARE
     listed bigint;
 BEGIN
     IF to_regclass('pg_temp.erpmes_window') IS NULL THEN
+        -- Owned by erpmes_owner and read only by erpmes.batch, its other function.
         CREATE TEMP TABLE erpmes_window (n bigint NOT NULL, entity text NOT NULL, key jsonb NOT NULL);
-        -- The replicator reads the last key of a chunk, for its log.
-        GRANT SELECT ON pg_temp.erpmes_window TO erpmes_run;
     ELSE
         IF to_regclass('pg_temp.erpmes_window_n') IS NOT NULL THEN
             DROP INDEX pg_temp.erpmes_window_n;

@@ -2,17 +2,15 @@
 -- yet (visible now, not in the link's applied snapshot), and the age of the oldest one: the lag.
 -- A link that is idle has none, so its lag is 0, not "time since the last batch".
 -- Called by `erpmes status` with the position read from the link's target; NULL for a link that
--- never ran: then from where it will start (the oldest publish, see erpmes.register_consumer).
+-- never ran: then from where it will start (erpmes.declared_snapshot).
+-- erpmes:requires declared_snapshot.sql
 SET LOCAL ROLE erpmes_owner;
 CREATE OR REPLACE FUNCTION erpmes.pending(applied pg_snapshot)
 RETURNS TABLE (entity text, pending bigint, oldest timestamptz, lag interval)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp
 BEGIN ATOMIC
     WITH since AS (
-        SELECT coalesce(applied, (SELECT x.published_snapshot FROM erpmes.publication AS x
-                                  WHERE x.published_snapshot IS NOT NULL
-                                  ORDER BY pg_snapshot_xmin(x.published_snapshot) LIMIT 1),
-                        pg_current_snapshot()) AS applied
+        SELECT coalesce(applied, erpmes.declared_snapshot()) AS applied
     )
     SELECT p.entity, count(DISTINCT q.key), min(q.queued_at), coalesce(now() - min(q.queued_at), '0'::interval)
     FROM erpmes.publication AS p

@@ -18,8 +18,10 @@ BEGIN ATOMIC
     ), present AS (
         SELECT b.key FROM erpmes.base AS b WHERE b.entity = entity_name AND b.key IN (SELECT k.key FROM k)
     ), locked AS (
+        -- Of the present rows, those no other transaction holds; "present" also counts the held ones,
+        -- so that no insert is tried for them.
         SELECT b.key FROM erpmes.base AS b
-        WHERE b.entity = entity_name AND b.key IN (SELECT p.key FROM present AS p)
+        WHERE b.entity = entity_name AND b.key IN (SELECT k.key FROM k)
         ORDER BY b.key
         FOR UPDATE OF b SKIP LOCKED
     ), updated AS (

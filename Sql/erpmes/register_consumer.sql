@@ -3,6 +3,7 @@
 -- database (so rows written after the entities were declared and before the first `erpmes run`
 -- are sent), else its confirmed snapshot. A registered link holds queue rotation back from then
 -- on. Called by `erpmes run` at every start; the target's apply position, once created, decides.
+-- erpmes:requires declared_snapshot.sql
 SET LOCAL ROLE erpmes_owner;
 CREATE OR REPLACE FUNCTION erpmes.register_consumer(consumer_name text) RETURNS pg_snapshot
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, erpmes, pg_temp AS $$
@@ -13,11 +14,7 @@ BEGIN
     IF FOUND AND start IS NOT NULL THEN
         RETURN start;
     END IF;
-    SELECT p.published_snapshot INTO start FROM erpmes.publication AS p
-    WHERE p.published_snapshot IS NOT NULL
-    ORDER BY pg_snapshot_xmin(p.published_snapshot)
-    LIMIT 1;
-    start := coalesce(start, pg_current_snapshot());
+    start := erpmes.declared_snapshot();
     INSERT INTO erpmes.consumer AS c (consumer, confirmed_snapshot, confirmed_at)
     VALUES (consumer_name, start, now())
     ON CONFLICT (consumer) DO UPDATE SET confirmed_snapshot = coalesce(c.confirmed_snapshot, EXCLUDED.confirmed_snapshot);

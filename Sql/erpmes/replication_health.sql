@@ -3,6 +3,7 @@
 -- apply rate, last batch, dead letters, conflicts, pauses per entity), with an OK/WARN/CRIT status
 -- against erpmes.health_threshold. `erpmes status` reads it on both databases of each link.
 -- erpmes:requires replication_health_status.sql
+-- erpmes:requires link_error_text.sql
 SET LOCAL ROLE erpmes_owner;
 -- Dropped first: a repeatable view that gains a column cannot be replaced in place.
 DROP VIEW IF EXISTS erpmes.replication_health;
@@ -62,12 +63,6 @@ WITH heartbeat AS (
     CROSS JOIN erpmes.subscription AS s
 ), rows AS (
     SELECT * FROM source UNION ALL SELECT * FROM target
-), failing AS (
-    -- The error that stops a link direction, as its replicator stored it here (erpmes.report_error).
-    SELECT e.consumer,
-           format('error %s in %s for %ss: %s', coalesce(e.sqlstate, '-'), e.stage,
-                  round(extract(epoch FROM now() - e.since)), e.message) AS error
-    FROM erpmes.link_error AS e
 )
 SELECT r.link, r.direction, r.entity, r.role, r.pending, r.lag_seconds,
        o.seconds::numeric(12,1) AS oldest_xact_seconds,
@@ -76,7 +71,8 @@ SELECT r.link, r.direction, r.entity, r.role, r.pending, r.lag_seconds,
        pg_notification_queue_usage()::numeric(6,4) AS notification_queue,
        r.needs_resync, f.error, h.status, h.reason
 FROM rows AS r
-LEFT JOIN failing AS f ON f.consumer = r.consumer
+-- The error that stops a link direction, as its replicator stored it here (erpmes.report_error).
+CROSS JOIN LATERAL (SELECT erpmes.link_error_text(r.consumer) AS error) AS f
 CROSS JOIN oldest AS o
 CROSS JOIN LATERAL (SELECT max(x.seconds) AS seconds FROM heartbeat AS x WHERE x.consumer = r.consumer) AS b
 CROSS JOIN LATERAL erpmes.health_status(
